@@ -1,0 +1,78 @@
+/* alloc.c - the allocator every libiam module uses, and the bump arena that
+ * compiled policies and contexts live in (one free per object). */
+#include <stdlib.h>
+#include <string.h>
+#include "common/common_int.h"
+
+void *iam__malloc(size_t n) { return malloc(n ? n : 1); }
+void *iam__calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
+void *iam__realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+void iam__free(void *p) { free(p); }
+
+struct iam__arena_block {
+    iam__arena_block *next;
+    size_t cap;
+    _Alignas(16) unsigned char data[];
+};
+
+void iam__arena_init(iam__arena *a) { memset(a, 0, sizeof(*a)); }
+
+void iam__arena_free(iam__arena *a)
+{
+    iam__arena_block *b = a->head;
+    while (b != NULL) {
+        iam__arena_block *next = b->next;
+        iam__free(b);
+        b = next;
+    }
+    memset(a, 0, sizeof(*a));
+}
+
+void *iam__arena_alloc(iam__arena *a, size_t n)
+{
+    size_t need = (n + 15u) & ~(size_t)15u;
+    if (need < n)
+        return NULL; /* overflow */
+    if (a->head == NULL || a->cap - a->used < need) {
+        size_t cap = a->head ? a->head->cap * 2 : 1024;
+        while (cap < need)
+            cap *= 2;
+        if (cap > ((size_t)1 << 40))
+            return NULL;
+        iam__arena_block *b = iam__malloc(sizeof(*b) + cap);
+        if (b == NULL)
+            return NULL;
+        b->next = a->head;
+        b->cap = cap;
+        a->head = b;
+        a->used = 0;
+        a->cap = cap;
+    }
+    void *p = a->head->data + a->used;
+    a->used += need;
+    a->total += need;
+    memset(p, 0, need);
+    return p;
+}
+
+bool iam__arena_strdup(iam__arena *a, iam_str s, iam_str *out)
+{
+    char *p = iam__arena_alloc(a, s.len + 1);
+    if (p == NULL)
+        return false;
+    if (s.len)
+        memcpy(p, s.ptr, s.len);
+    p[s.len] = '\0';
+    *out = (iam_str){ p, s.len };
+    return true;
+}
+
+bool iam__arena_strdup_lower(iam__arena *a, iam_str s, iam_str *out)
+{
+    if (!iam__arena_strdup(a, s, out))
+        return false;
+    char *p = (char *)(uintptr_t)out->ptr;
+    for (size_t i = 0; i < s.len; i++)
+        p[i] = iam__lower(p[i]);
+    return true;
+}

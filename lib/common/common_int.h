@@ -1,0 +1,48 @@
+/* common_int.h - library-internal helpers shared by every libiam module:
+ * the allocator, a bump arena for compiled objects, ASCII case helpers. */
+#ifndef IAM_COMMON_INT_H
+#define IAM_COMMON_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "iam/err.h"
+#include "iam/str.h"
+
+#ifdef IAM_UNIT_TESTS
+#define IAM_TESTABLE
+#else
+#define IAM_TESTABLE static
+#endif
+
+void *iam__malloc(size_t n);
+void *iam__calloc(size_t n, size_t size);
+void *iam__realloc(void *p, size_t n);
+void iam__free(void *p);
+
+/* A bump arena: many small allocations freed together. Blocks grow
+ * geometrically; nothing is freed individually. */
+typedef struct iam__arena_block iam__arena_block;
+typedef struct iam__arena {
+    iam__arena_block *head;
+    size_t used, cap;   /* within head */
+    size_t total;       /* bytes handed out, for limits and stats */
+} iam__arena;
+
+void iam__arena_init(iam__arena *a);
+void iam__arena_free(iam__arena *a);
+/* Returns zeroed, 16-aligned memory or NULL. */
+void *iam__arena_alloc(iam__arena *a, size_t n);
+/* Copies `s` into the arena (NUL-terminated for convenience). */
+bool iam__arena_strdup(iam__arena *a, iam_str s, iam_str *out);
+bool iam__arena_strdup_lower(iam__arena *a, iam_str s, iam_str *out);
+
+static inline char iam__lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+bool iam__str_eq_nocase(iam_str a, iam_str b);
+/* Formats into a fixed buffer; never overflows, always terminates. */
+void iam__diag_set(iam_diag *d, const char *path, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif /* IAM_COMMON_INT_H */
