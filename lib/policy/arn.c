@@ -1,0 +1,80 @@
+/* arn.c - ARN patterns for Resource/NotResource and the Arn* operators.
+ * An ARN has six colon-separated fields; the sixth (the resource part) may
+ * itself contain ':' and '/'. A pattern is split at its first five colons
+ * and matched field by field, so a '*' in partition, service, region or
+ * account never runs into the next field, while in the resource part it
+ * spans anything. A pattern with fewer fields lets its last field take the
+ * rest of the value (so a lone "*" matches everything). */
+#include <string.h>
+#include "policy/policy_int.h"
+
+void iam__arn_split_value(iam_str s, iam__arn_split *out)
+{
+    out->s = s;
+    out->nfields = 1;
+    out->start[0] = 0;
+    for (size_t i = 0; i < s.len && out->nfields < 6; i++) {
+        if (s.ptr[i] == ':')
+            out->start[out->nfields++] = (uint32_t)(i + 1);
+    }
+    out->start[out->nfields] = (uint32_t)(s.len + 1);
+}
+
+iam_str iam__arn_account(iam_str arn)
+{
+    iam__arn_split sp;
+    if (arn.len < 4 || memcmp(arn.ptr, "arn:", 4) != 0)
+        return (iam_str){ "", 0 };
+    iam__arn_split_value(arn, &sp);
+    if (sp.nfields < 6)
+        return (iam_str){ "", 0 };
+    return (iam_str){ arn.ptr + sp.start[4], sp.start[5] - sp.start[4] - 1 };
+}
+
+bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool vars_in_resource,
+                         iam__arnpat *out)
+{
+    iam__arn_split sp;
+    memset(out, 0, sizeof *out);
+    out->text = text;
+    if (text.len == 1 && text.ptr[0] == '*') {
+        out->any = true;
+        out->nfields = 1;
+        return true;
+    }
+    iam__arn_split_value(text, &sp);
+    out->nfields = sp.nfields;
+    out->all_exact = true;
+    for (uint8_t f = 0; f < sp.nfields; f++) {
+        size_t end = (f + 1 < sp.nfields) ? sp.start[f + 1] - 1 : text.len;
+        iam_str field = { text.ptr + sp.start[f], end - sp.start[f] };
+        unsigned flags = IAM_PATF_WILDCARDS;
+        if (vars_everywhere || (vars_in_resource && f == 5))
+            flags |= IAM_PATF_VARIABLES;
+        if (!iam__pat_compile(a, field, flags, &out->field[f]))
+            return false;
+        if (out->field[f].kind != IAM_PAT_EXACT)
+            out->all_exact = false;
+    }
+    return true;
+}
+
+bool iam__arnpat_match(const iam__arnpat *p, const iam__arn_split *v, const iam_context *ctx,
+                       iam_err *err)
+{
+    if (p->any)
+        return true;
+    if (p->all_exact && p->nfields == v->nfields)
+        return iam_str_eq(p->text, v->s);
+    if (v->nfields < p->nfields)
+        return false;
+    for (uint8_t f = 0; f < p->nfields; f++) {
+        size_t start = v->start[f];
+        /* the last pattern field takes the rest of the value */
+        size_t end = (f + 1 < p->nfields) ? v->start[f + 1] - 1 : v->s.len;
+        iam_str field = { v->s.ptr + start, end - start };
+        if (!iam__pat_match(&p->field[f], field, false, ctx, err))
+            return false;
+    }
+    return true;
+}
