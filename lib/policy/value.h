@@ -37,9 +37,11 @@ bool iam__num_parse(const char *s, size_t n, double *out);
  * Unix epoch (UTC): the W3C ISO 8601 profile "YYYY", "YYYY-MM", "YYYY-MM-DD",
  * "YYYY-MM-DDThh:mmTZD", "YYYY-MM-DDThh:mm:ssTZD", "YYYY-MM-DDThh:mm:ss.sTZD"
  * where TZD is "Z" or "+hh:mm"/"-hh:mm" (TZD may be omitted: UTC); and an
- * all-digit value as epoch SECONDS (AWS reads them so). Validates ranges
- * (month 1-12, day within month incl. leap years, hour 0-23, minute 0-59,
- * second 0-60). Years 0000-9999. */
+ * all-digit value as epoch SECONDS (AWS reads them so), except that exactly
+ * four digits is the "YYYY" form. Validates ranges (month 1-12, day within
+ * month incl. leap years, hour 0-23, minute 0-59, second 0-60). Years
+ * 0000-9999; epoch values above 253402300799 (9999-12-31T23:59:59Z) are
+ * rejected. */
 bool iam__date_parse(const char *s, size_t n, int64_t *usec_out);
 
 #endif /* IAM_POLICY_VALUE_H */
