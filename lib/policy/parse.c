@@ -85,13 +85,16 @@ static bool add_action(compiler *c, iam_str s, size_t i, void *arg)
 
 /* ---- resources -------------------------------------------------------- */
 
+/* Variables are substituted in every ARN field, not only the resource part
+ * the IAM guide names: AWS-managed policies rely on it (for instance
+ * "arn:*:kms:*:${aws:PrincipalAccount}:key/*"). */
 static bool add_resource(compiler *c, iam_str s, size_t i, void *arg)
 {
     iam__stmt *st = arg;
     iam_str copy;
     if (!iam__arena_strdup(c->a, s, &copy))
         return false;
-    return iam__arnpat_compile(c->a, copy, false, c->variables, &st->resources[i]);
+    return iam__arnpat_compile(c->a, copy, c->variables, false, &st->resources[i]);
 }
 
 /* ---- principals ------------------------------------------------------- */
