@@ -53,7 +53,9 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
             flags |= IAM_PATF_VARIABLES;
         if (!iam__pat_compile(a, field, flags, &out->field[f]))
             return false;
-        if (out->field[f].kind != IAM_PAT_EXACT)
+        /* whole-string comparison needs the source text to be the literal
+         * text: an escape such as ${*} makes the two differ */
+        if (out->field[f].kind != IAM_PAT_EXACT || out->field[f].text.len != field.len)
             out->all_exact = false;
     }
     return true;

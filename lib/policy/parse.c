@@ -86,8 +86,8 @@ static bool add_action(compiler *c, iam_str s, size_t i, void *arg)
 /* ---- resources -------------------------------------------------------- */
 
 /* Variables are substituted in every ARN field, not only the resource part
- * the IAM guide names: AWS-managed policies rely on it (for instance
- * "arn:*:kms:*:${aws:PrincipalAccount}:key/*"). */
+ * the IAM guide names: AWS-managed policies rely on it (a KMS key ARN
+ * with ${aws:PrincipalAccount} in its account field). */
 static bool add_resource(compiler *c, iam_str s, size_t i, void *arg)
 {
     iam__stmt *st = arg;

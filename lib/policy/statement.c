@@ -113,26 +113,82 @@ static iam__naming principal_naming(const iam__principal *p, const iam__req_env 
     return IAM_NAMED_NONE;
 }
 
+static bool listed(const iam__stmt *st, iam__aws_form form, iam_str value, iam_str account)
+{
+    for (uint32_t i = 0; i < st->nprincipals; i++) {
+        const iam__principal *p = &st->principals[i];
+        if (p->type == IAM_PR_ANY)
+            return true;
+        if (p->type != IAM_PR_AWS || p->form != form)
+            continue;
+        if (form == IAM_AWS_ACCOUNT ? iam_str_eq(p->account, account) : iam_str_eq(p->value, value))
+            return true;
+    }
+    return false;
+}
+
+/* NotPrincipal excludes a caller only when its whole identity chain is
+ * listed: the session, its role and the account; a user and its account;
+ * the account for the root user (IAM guide, NotPrincipal). An account entry
+ * there stands for the root user only, not for every principal in it. */
+static bool not_principal_excludes(const iam__stmt *st, const iam__req_env *env)
+{
+    const iam_request *r = env->req;
+    iam_str acct = env->principal_account;
+    switch (r->principal_kind) {
+    case IAM_PK_ACCOUNT_ROOT:
+        return listed(st, IAM_AWS_ACCOUNT, IAM_STR(""), acct);
+    case IAM_PK_IAM_USER:
+        return listed(st, IAM_AWS_USER, r->principal, acct) && listed(st, IAM_AWS_ACCOUNT, IAM_STR(""), acct);
+    case IAM_PK_IAM_ROLE:
+        return listed(st, IAM_AWS_ROLE, r->principal, acct) && listed(st, IAM_AWS_ACCOUNT, IAM_STR(""), acct);
+    case IAM_PK_FEDERATED_USER:
+        return listed(st, IAM_AWS_FEDUSER, r->principal, acct) && listed(st, IAM_AWS_ACCOUNT, IAM_STR(""), acct);
+    case IAM_PK_ASSUMED_ROLE_SESSION: {
+        if (!listed(st, IAM_AWS_SESSION, r->principal, acct) || !listed(st, IAM_AWS_ACCOUNT, IAM_STR(""), acct))
+            return false;
+        for (uint32_t i = 0; i < st->nprincipals; i++) {
+            const iam__principal *p = &st->principals[i];
+            if (p->type == IAM_PR_ANY ||
+                (p->type == IAM_PR_AWS && p->form == IAM_AWS_ROLE && principal_naming(p, env) == IAM_NAMED_ROLE))
+                return true;
+        }
+        return false;
+    }
+    default:
+        break;
+    }
+    for (uint32_t i = 0; i < st->nprincipals; i++)
+        if (principal_naming(&st->principals[i], env) != IAM_NAMED_NONE)
+            return true;
+    return false;
+}
+
 static bool principal_matches(const iam__stmt *st, const iam__req_env *env, iam__naming *naming)
 {
-    iam__naming best = IAM_NAMED_NONE;
-    for (uint32_t i = 0; i < st->nprincipals; i++) {
-        iam__naming n = principal_naming(&st->principals[i], env);
-        if (n > best)
-            best = n;
-    }
     if (!st->not_principal) {
+        iam__naming best = IAM_NAMED_NONE;
+        for (uint32_t i = 0; i < st->nprincipals; i++) {
+            iam__naming n = principal_naming(&st->principals[i], env);
+            if (n > best)
+                best = n;
+        }
         *naming = best;
         return best != IAM_NAMED_NONE;
     }
     /* NotPrincipal: everyone but the listed principals. A principal with a
      * permissions boundary is never excluded by a Deny + NotPrincipal. */
-    if (st->effect == IAM_EFFECT_DENY && env->has_boundary) {
-        *naming = IAM_NAMED_DIRECT;
-        return true;
-    }
     *naming = IAM_NAMED_DIRECT;
-    return best == IAM_NAMED_NONE;
+    if (st->effect == IAM_EFFECT_DENY && env->has_boundary)
+        return true;
+    if (st->effect == IAM_EFFECT_DENY)
+        return !not_principal_excludes(st, env);
+    /* Allow + NotPrincipal (unsupported by AWS, evaluated leniently): any
+     * entry that names the caller keeps the grant from it. */
+    for (uint32_t i = 0; i < st->nprincipals; i++)
+        if (principal_naming(&st->principals[i], env) != IAM_NAMED_NONE)
+            return false;
+    return true;
 }
 
 bool iam__stmt_applies(const iam__stmt *st, const iam__req_env *env, iam__naming *naming)
