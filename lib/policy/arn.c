@@ -42,6 +42,12 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
         out->nfields = 1;
         return true;
     }
+    /* The literal text before the first wildcard or variable must begin
+     * every value the pattern matches, field by field or not. */
+    size_t lit = 0;
+    while (lit < text.len && text.ptr[lit] != '*' && text.ptr[lit] != '?' && text.ptr[lit] != '$')
+        lit++;
+    out->prefix_len = (uint32_t)lit;
     iam__arn_split_value(text, &sp);
     out->nfields = sp.nfields;
     out->all_exact = true;
@@ -57,6 +63,34 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
          * text: an escape such as ${*} makes the two differ */
         if (out->field[f].kind != IAM_PAT_EXACT || out->field[f].text.len != field.len)
             out->all_exact = false;
+        if (f == 5) {
+            size_t head = 0;
+            while (head < field.len && field.ptr[head] != '*' && field.ptr[head] != '?' && field.ptr[head] != '$')
+                head++;
+            out->res_prefix = (iam_str){ field.ptr, head };
+        }
+    }
+    return true;
+}
+
+/* Compares the first n bytes from the end backwards, 8 at a time: the
+ * shared "arn:aws:service:" head rarely differs, the names after it do. */
+static inline bool prefix_eq(const char *pat, iam_str v, size_t n)
+{
+    if (v.len < n)
+        return false;
+    while (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, pat + n - 8, 8);
+        memcpy(&b, v.ptr + n - 8, 8);
+        if (a != b)
+            return false;
+        n -= 8;
+    }
+    while (n > 0) {
+        if (pat[n - 1] != v.ptr[n - 1])
+            return false;
+        n--;
     }
     return true;
 }
@@ -69,6 +103,14 @@ bool iam__arnpat_match(const iam__arnpat *p, const iam__arn_split *v, const iam_
     if (p->all_exact && p->nfields == v->nfields)
         return iam_str_eq(p->text, v->s);
     if (v->nfields < p->nfields)
+        return false;
+    /* Cheap filters first: the literal heads of the resource part and of
+     * the whole text. Most candidate patterns fail one of them. */
+    if (p->res_prefix.len &&
+        !prefix_eq(p->res_prefix.ptr, (iam_str){ v->s.ptr + v->start[5], v->s.len - v->start[5] },
+                   p->res_prefix.len))
+        return false;
+    if (p->prefix_len && !prefix_eq(p->text.ptr, v->s, p->prefix_len))
         return false;
     for (uint8_t f = 0; f < p->nfields; f++) {
         size_t start = v->start[f];

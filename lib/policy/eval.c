@@ -42,11 +42,11 @@ static void keep(iam_match *list, size_t *n, const visit_arg *a, uint32_t policy
     (*n)++;
 }
 
-static bool visit(const iam__stmt *st, uint32_t policy, uint32_t index, void *argp)
+static bool visit(const iam__stmt *st, uint32_t policy, uint32_t index, bool action_known, void *argp)
 {
     visit_arg *a = argp;
     iam__naming naming;
-    if (!iam__stmt_applies(st, a->env, &naming))
+    if (!iam__stmt_applies(st, a->env, action_known, a->type == IAM_PT_RESOURCE, &naming))
         return true;
     if (st->effect == IAM_EFFECT_DENY) {
         a->ts->deny = true;
@@ -75,7 +75,7 @@ static type_state run(const iam_index *ix, iam_policy_type type, uint16_t level,
     if (ix == NULL)
         return ts;
     visit_arg a = { env, type, level, ix, &ts, col->denies, &col->ndeny, col->allows, &col->nallow };
-    iam__index_visit(ix, env->action_lower, visit, &a);
+    iam__index_visit(ix, env->action_lower, env->resource_star ? NULL : &env->resource, visit, &a);
     return ts;
 }
 

@@ -1,26 +1,69 @@
 /* index.c - statements sorted by the actions they can match, so that a
- * decision touches only candidate statements (DESIGN.md §2).
- * Each statement lands in exactly one of, per service it names:
- *   - the global list: NotAction, or a pattern whose service part has a
- *     wildcard ("*", "s*:Get*") - a candidate for every request;
- *   - the service list of S: some pattern "S:<wildcard name>";
- *   - the exact list of "S:name": only exact patterns for service S.
- * A request for "s:n" reads three lists (global, service s, exact s:n) and
- * meets each statement at most once. Candidates are then fully matched. */
+ * decision touches only the statements whose Action matches (DESIGN.md §2).
+ *
+ * Per service S the index keeps the distinct wildcard patterns that its
+ * statements use for S ("s3:get*", "s3:*object*"; in practice a handful
+ * even when thousands of statements use them), each with the list of its
+ * statements, and per exact action ("s3:getobject") the statements naming
+ * it exactly. A request for "s3:getobject" matches S's patterns once each,
+ * then reads the lists of the patterns that matched and the exact list:
+ * every statement found there is known to match the action. Statements with
+ * NotAction or a wildcard in the service prefix sit in a global list and
+ * are fully checked. A statement listed under several matching patterns is
+ * visited once: each entry carries the bit mask of the statement's patterns,
+ * and an entry is skipped when an earlier matching pattern already had it.
+ * Services with more than 32 distinct patterns put the statements using the
+ * extra ones in an overflow list, fully checked. */
 #include <stdlib.h>
 #include <string.h>
 #include "policy/policy_int.h"
+
+#define MAX_PATTERNS 32
+
+/* A necessary condition for a statement's Resource to match, kept beside
+ * the statement reference so that most candidates are rejected without
+ * touching the statement: up to four (offset, bytes) probes into the
+ * request's resource part, one per Resource pattern, each the last (up to)
+ * eight bytes of the pattern's literal resource head. nprobe == 0: no
+ * filter (NotResource, wildcard heads, more than four patterns ...). */
+#define MAX_PROBES 4
+typedef struct iam__probe {
+    uint64_t bytes, mask;
+    uint16_t off;
+} iam__probe;
 
 typedef struct iam__sref {
     const iam__stmt *st;
     uint32_t policy;
     uint32_t index;
+    uint32_t nprobe;
+    iam__probe probe[MAX_PROBES];
 } iam__sref;
 
+typedef struct iam__cand {
+    uint32_t ref;
+    uint32_t mask; /* the statement's wildcard patterns within its service */
+} iam__cand;
+
+typedef struct iam__list {
+    uint32_t off, n; /* into the candidate pool */
+} iam__list;
+
+typedef struct iam__service {
+    uint32_t npat;
+    const iam__pat *pat[MAX_PATTERNS];
+    iam__list lists[MAX_PATTERNS];
+    iam__list overflow;
+} iam__service;
+
 typedef struct iam__slot {
-    iam_str key;   /* "s3" (service list) or "s3:getobject" (exact list) */
+    iam_str key;       /* "s3" (a service) or "s3:getobject" (an exact action) */
     uint32_t hash;
-    uint32_t off, n;
+    int32_t service;   /* index into services, or -1 for an exact slot */
+    iam__list list;    /* exact slot */
+    int32_t owner;     /* exact slot: its service's index, or -1 */
+    uint32_t pmask;    /* exact slot: the owner's patterns this action
+                          matches, computed once at build time */
 } iam__slot;
 
 struct iam_index {
@@ -28,53 +71,115 @@ struct iam_index {
     iam_policy **pols;
     iam__sref *refs;
     uint32_t nrefs;
-    uint32_t *pool;        /* candidate lists, as offsets into refs */
-    uint32_t global_off, global_n;
-    iam__slot *slots;      /* open addressing, power-of-two size */
+    iam__cand *pool;
+    iam__list global;
+    iam__service *services;
+    uint32_t nservices;
+    iam__slot *slots; /* open addressing, power-of-two size */
     uint32_t mask;
-    char *keys;            /* key bytes of every slot */
 };
 
-typedef struct entry {
-    char *key;   /* heap, lower-case */
-    size_t len;
-    uint32_t ref;
-} entry;
+/* ---- build-time tables ----------------------------------------------- */
 
-static int entry_cmp(const void *a, const void *b)
+typedef struct cands {
+    iam__cand *c;
+    uint32_t n, cap;
+} cands;
+
+static bool cands_push(cands *l, uint32_t ref, uint32_t mask)
 {
-    const entry *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->key, y->key, n);
-    if (c)
-        return c;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return (x->ref > y->ref) - (x->ref < y->ref);
+    if (l->n && l->c[l->n - 1].ref == ref)
+        return true; /* the same statement naming one action twice */
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 8;
+        iam__cand *c = iam__realloc(l->c, cap * sizeof *c);
+        if (c == NULL)
+            return false;
+        l->c = c;
+        l->cap = cap;
+    }
+    l->c[l->n++] = (iam__cand){ ref, mask };
+    return true;
 }
 
-typedef struct entries {
-    entry *e;
-    size_t n, cap;
-} entries;
+typedef struct bslot {
+    iam_str key;
+    uint32_t hash;
+    int32_t service; /* -1 = exact */
+    cands list;      /* exact slot */
+} bslot;
 
-static bool push(entries *es, const char *key, size_t len, uint32_t ref)
+typedef struct bservice {
+    uint32_t npat;
+    iam_str pat_text[MAX_PATTERNS];
+    const iam__pat *pat[MAX_PATTERNS];
+    cands lists[MAX_PATTERNS];
+    cands overflow;
+} bservice;
+
+typedef struct builder {
+    bslot *slots;
+    uint32_t mask, used;
+    bservice *svc;
+    uint32_t nsvc, capsvc;
+    cands global;
+} builder;
+
+static uint32_t hash_bytes(iam_str s) { return iam__hash_lower(s); }
+
+static bool grow(builder *b)
 {
-    if (es->n == es->cap) {
-        size_t cap = es->cap ? es->cap * 2 : 64;
-        entry *ne = iam__realloc(es->e, cap * sizeof *ne);
-        if (ne == NULL)
-            return false;
-        es->e = ne;
-        es->cap = cap;
-    }
-    char *k = iam__malloc(len + 1);
-    if (k == NULL)
+    uint32_t size = b->slots ? (b->mask + 1) * 2 : 64;
+    bslot *ns = iam__calloc(size, sizeof *ns);
+    if (ns == NULL)
         return false;
-    memcpy(k, key, len);
-    k[len] = '\0';
-    es->e[es->n++] = (entry){ k, len, ref };
+    for (uint32_t i = 0; b->slots && i <= b->mask; i++) {
+        if (b->slots[i].key.ptr == NULL)
+            continue;
+        uint32_t at = b->slots[i].hash & (size - 1);
+        while (ns[at].key.ptr != NULL)
+            at = (at + 1) & (size - 1);
+        ns[at] = b->slots[i];
+    }
+    iam__free(b->slots);
+    b->slots = ns;
+    b->mask = size - 1;
     return true;
+}
+
+/* Finds or adds the slot for `key` (borrowed from a policy that the index
+ * retains, so no copy is needed). */
+static bslot *slot_get(builder *b, iam_str key, bool service)
+{
+    if (b->slots == NULL || (b->used + 1) * 2 > b->mask + 1)
+        if (!grow(b))
+            return NULL;
+    uint32_t h = hash_bytes(key);
+    uint32_t at = h & b->mask;
+    while (b->slots[at].key.ptr != NULL) {
+        bslot *s = &b->slots[at];
+        if (s->hash == h && iam_str_eq(s->key, key))
+            return s;
+        at = (at + 1) & b->mask;
+    }
+    bslot *s = &b->slots[at];
+    s->key = key;
+    s->hash = h;
+    s->service = -1;
+    b->used++;
+    if (service) {
+        if (b->nsvc == b->capsvc) {
+            uint32_t cap = b->capsvc ? b->capsvc * 2 : 8;
+            bservice *nsv = iam__realloc(b->svc, cap * sizeof *nsv);
+            if (nsv == NULL)
+                return NULL;
+            b->svc = nsv;
+            b->capsvc = cap;
+        }
+        memset(&b->svc[b->nsvc], 0, sizeof b->svc[b->nsvc]);
+        s->service = (int32_t)b->nsvc++;
+    }
+    return s;
 }
 
 static bool has_wild(const char *s, size_t n)
@@ -85,71 +190,146 @@ static bool has_wild(const char *s, size_t n)
     return false;
 }
 
-/* Classifies one statement and appends its list entries. Keys prefixed
- * with 'S' are service lists, 'X' exact lists, "G" the global list. */
-static bool classify(entries *es, const iam__stmt *st, uint32_t ref)
+static bool is_global(const iam__stmt *st)
 {
-    if (st->no_action)
-        return true; /* never applies: in no list */
     if (st->not_action)
-        return push(es, "G", 1, ref);
+        return true;
     for (uint32_t i = 0; i < st->nactions; i++) {
         iam_str a = st->action_text[i];
         const char *colon = memchr(a.ptr, ':', a.len);
-        if (colon == NULL) {
-            if (has_wild(a.ptr, a.len))
-                return push(es, "G", 1, ref);
-            continue; /* no service prefix: matches nothing */
-        }
-        if (has_wild(a.ptr, (size_t)(colon - a.ptr)))
-            return push(es, "G", 1, ref);
+        size_t svc = colon ? (size_t)(colon - a.ptr) : a.len;
+        if (has_wild(a.ptr, svc))
+            return true;
     }
-    /* Service lists first; exact names only for services without one. */
-    char buf[512];
-    size_t first = es->n;
+    return false;
+}
+
+/* Files one statement under every service it names. */
+static bool classify(builder *b, const iam__stmt *st, uint32_t ref)
+{
+    if (st->no_action)
+        return true; /* never applies: in no list */
+    if (is_global(st))
+        return cands_push(&b->global, ref, 0);
     for (uint32_t i = 0; i < st->nactions; i++) {
         iam_str a = st->action_text[i];
         const char *colon = memchr(a.ptr, ':', a.len);
         if (colon == NULL)
+            continue; /* no service prefix and no wildcard: matches nothing */
+        iam_str svc = { a.ptr, (size_t)(colon - a.ptr) };
+        bool done = false;
+        for (uint32_t j = 0; j < i && !done; j++) /* service already handled */
+            done = st->action_text[j].len > svc.len && st->action_text[j].ptr[svc.len] == ':' &&
+                   memcmp(st->action_text[j].ptr, svc.ptr, svc.len) == 0;
+        if (done)
             continue;
-        size_t svc = (size_t)(colon - a.ptr);
-        if (!has_wild(colon + 1, a.len - svc - 1) || svc + 1 >= sizeof buf)
-            continue;
-        buf[0] = 'S';
-        memcpy(buf + 1, a.ptr, svc);
-        if (!push(es, buf, svc + 1, ref))
+        bslot *ss = slot_get(b, svc, true);
+        if (ss == NULL)
             return false;
-    }
-    for (uint32_t i = 0; i < st->nactions; i++) {
-        iam_str a = st->action_text[i];
-        const char *colon = memchr(a.ptr, ':', a.len);
-        if (colon == NULL || has_wild(a.ptr, a.len))
+        bservice *sv = &b->svc[ss->service];
+        /* This statement's wildcard patterns for the service, as a mask. */
+        uint32_t mask = 0;
+        bool overflow = false;
+        for (uint32_t k = i; k < st->nactions; k++) {
+            iam_str t = st->action_text[k];
+            if (t.len <= svc.len || t.ptr[svc.len] != ':' || memcmp(t.ptr, svc.ptr, svc.len) != 0 ||
+                !has_wild(t.ptr, t.len))
+                continue;
+            uint32_t p = 0;
+            while (p < sv->npat && !iam_str_eq(sv->pat_text[p], t))
+                p++;
+            if (p == sv->npat) {
+                if (sv->npat == MAX_PATTERNS) {
+                    overflow = true;
+                    break;
+                }
+                sv->pat_text[p] = t;
+                sv->pat[p] = &st->actions[k];
+                sv->npat++;
+            }
+            mask |= 1u << p;
+        }
+        if (overflow) {
+            if (!cands_push(&sv->overflow, ref, 0))
+                return false;
             continue;
-        size_t svc = (size_t)(colon - a.ptr);
-        bool covered = false;
-        for (size_t j = first; j < es->n && !covered; j++)
-            covered = es->e[j].key[0] == 'S' && es->e[j].len == svc + 1 &&
-                      memcmp(es->e[j].key + 1, a.ptr, svc) == 0;
-        if (covered)
-            continue;
-        if (a.len + 1 >= sizeof buf)
-            continue; /* longer than any action: matches nothing */
-        buf[0] = 'X';
-        memcpy(buf + 1, a.ptr, a.len);
-        if (!push(es, buf, a.len + 1, ref))
-            return false;
+        }
+        for (uint32_t p = 0; p < MAX_PATTERNS; p++)
+            if ((mask & (1u << p)) && !cands_push(&sv->lists[p], ref, mask))
+                return false;
+        for (uint32_t k = i; k < st->nactions; k++) {
+            iam_str t = st->action_text[k];
+            if (t.len <= svc.len || t.ptr[svc.len] != ':' || memcmp(t.ptr, svc.ptr, svc.len) != 0 ||
+                has_wild(t.ptr, t.len))
+                continue;
+            bslot *es = slot_get(b, t, false);
+            if (es == NULL)
+                return false;
+            if (es->service >= 0)
+                continue; /* cannot happen: exact keys contain ':' */
+            if (!cands_push(&es->list, ref, mask))
+                return false;
+        }
     }
     return true;
 }
 
-static uint32_t hash_bytes(const char *s, size_t n)
+static void builder_free(builder *b)
 {
-    return iam__hash_lower((iam_str){ s, n });
+    for (uint32_t i = 0; b->slots && i <= b->mask; i++)
+        iam__free(b->slots[i].list.c);
+    for (uint32_t s = 0; s < b->nsvc; s++) {
+        for (uint32_t p = 0; p < MAX_PATTERNS; p++)
+            iam__free(b->svc[s].lists[p].c);
+        iam__free(b->svc[s].overflow.c);
+    }
+    iam__free(b->slots);
+    iam__free(b->svc);
+    iam__free(b->global.c);
 }
+
+static iam__list flatten(iam__cand *pool, uint32_t *at, const cands *l)
+{
+    iam__list out = { *at, l->n };
+    if (l->n)
+        memcpy(pool + *at, l->c, l->n * sizeof *l->c);
+    *at += l->n;
+    return out;
+}
+
+static void make_probes(iam__sref *r)
+{
+    const iam__stmt *st = r->st;
+    r->nprobe = 0;
+    if (!st->has_resource || st->not_resource || st->nresources == 0 || st->nresources > MAX_PROBES)
+        return;
+    for (uint32_t i = 0; i < st->nresources; i++) {
+        const iam__arnpat *p = &st->resources[i];
+        if (p->any || p->nfields != 6 || p->res_prefix.len == 0 || p->res_prefix.len > UINT16_MAX)
+            return;
+    }
+    for (uint32_t i = 0; i < st->nresources; i++) {
+        iam_str h = st->resources[i].res_prefix;
+        size_t n = h.len < 8 ? h.len : 8;
+        iam__probe *pr = &r->probe[i];
+        pr->off = (uint16_t)(h.len - n);
+        pr->bytes = 0;
+        memcpy(&pr->bytes, h.ptr + pr->off, n);
+        /* little and big endian alike: mask covers the first n bytes in memory */
+        uint64_t m = 0;
+        memset(&m, 0xff, n);
+        pr->mask = m;
+    }
+    r->nprobe = st->nresources;
+}
+
+static const iam__slot *lookup(const iam_index *ix, const char *key, size_t len);
+
+/* ---- public ------------------------------------------------------------ */
 
 iam_err iam_index_new(iam_policy *const *policies, size_t n, iam_index **out)
 {
-    entries es = { 0 };
+    builder b = { 0 };
     iam_err err = IAM_E_NOMEM;
     iam_index *ix = NULL;
 
@@ -178,65 +358,76 @@ iam_err iam_index_new(iam_policy *const *policies, size_t n, iam_index **out)
     for (size_t i = 0; i < n; i++) {
         ix->pols[ix->npol++] = iam_policy_retain(policies[i]);
         for (uint32_t s = 0; s < policies[i]->nstmts; s++) {
-            ix->refs[ix->nrefs] = (iam__sref){ &policies[i]->stmts[s], (uint32_t)i, s };
-            if (!classify(&es, &policies[i]->stmts[s], ix->nrefs))
+            ix->refs[ix->nrefs] = (iam__sref){ .st = &policies[i]->stmts[s], .policy = (uint32_t)i, .index = s };
+            make_probes(&ix->refs[ix->nrefs]);
+            if (!classify(&b, &policies[i]->stmts[s], ix->nrefs))
                 goto fail;
             ix->nrefs++;
         }
     }
-    qsort(es.e, es.n, sizeof *es.e, entry_cmp);
 
-    /* Distinct keys become slots; their refs, deduplicated, go to the pool. */
-    size_t nkeys = 0, keybytes = 0;
-    for (size_t i = 0; i < es.n; i++)
-        if (i == 0 || entry_cmp(&(entry){ es.e[i].key, es.e[i].len, 0 }, &(entry){ es.e[i - 1].key, es.e[i - 1].len, 0 }) != 0) {
-            nkeys++;
-            keybytes += es.e[i].len;
-        }
+    /* Flatten the builder into one candidate pool and a final hash table. */
+    size_t total = b.global.n;
+    for (uint32_t i = 0; b.slots && i <= b.mask; i++)
+        total += b.slots[i].list.n;
+    for (uint32_t s = 0; s < b.nsvc; s++) {
+        total += b.svc[s].overflow.n;
+        for (uint32_t p = 0; p < b.svc[s].npat; p++)
+            total += b.svc[s].lists[p].n;
+    }
+    ix->pool = iam__calloc(total ? total : 1, sizeof *ix->pool);
+    ix->services = iam__calloc(b.nsvc ? b.nsvc : 1, sizeof *ix->services);
     uint32_t size = 8;
-    while (size < nkeys * 2 + 2)
+    while (size < b.used * 2 + 2)
         size *= 2;
     ix->slots = iam__calloc(size, sizeof *ix->slots);
-    ix->pool = iam__calloc(es.n ? es.n : 1, sizeof *ix->pool);
-    ix->keys = iam__malloc(keybytes ? keybytes : 1);
-    if (ix->slots == NULL || ix->pool == NULL || ix->keys == NULL)
+    if (ix->pool == NULL || ix->services == NULL || ix->slots == NULL)
         goto fail;
     ix->mask = size - 1;
-    size_t pool_n = 0, kb = 0;
-    for (size_t i = 0; i < es.n;) {
-        size_t j = i;
-        uint32_t off = (uint32_t)pool_n;
-        while (j < es.n && es.e[j].len == es.e[i].len && memcmp(es.e[j].key, es.e[i].key, es.e[i].len) == 0) {
-            if (j == i || es.e[j].ref != es.e[j - 1].ref)
-                ix->pool[pool_n++] = es.e[j].ref;
-            j++;
+    uint32_t at = 0;
+    ix->global = flatten(ix->pool, &at, &b.global);
+    ix->nservices = b.nsvc;
+    for (uint32_t s = 0; s < b.nsvc; s++) {
+        iam__service *sv = &ix->services[s];
+        sv->npat = b.svc[s].npat;
+        for (uint32_t p = 0; p < sv->npat; p++) {
+            sv->pat[p] = b.svc[s].pat[p];
+            sv->lists[p] = flatten(ix->pool, &at, &b.svc[s].lists[p]);
         }
-        if (es.e[i].len == 1 && es.e[i].key[0] == 'G') {
-            ix->global_off = off;
-            ix->global_n = (uint32_t)pool_n - off;
-        } else {
-            /* the slot key drops the list-type byte; S and X keys cannot
-             * collide as exact keys always contain ':' */
-            memcpy(ix->keys + kb, es.e[i].key + 1, es.e[i].len - 1);
-            iam_str key = { ix->keys + kb, es.e[i].len - 1 };
-            kb += es.e[i].len - 1;
-            uint32_t h = hash_bytes(key.ptr, key.len);
-            uint32_t at = h & ix->mask;
-            while (ix->slots[at].key.ptr != NULL)
-                at = (at + 1) & ix->mask;
-            ix->slots[at] = (iam__slot){ key, h, off, (uint32_t)pool_n - off };
-        }
-        i = j;
+        sv->overflow = flatten(ix->pool, &at, &b.svc[s].overflow);
     }
-    for (size_t i = 0; i < es.n; i++)
-        iam__free(es.e[i].key);
-    iam__free(es.e);
+    for (uint32_t i = 0; b.slots && i <= b.mask; i++) {
+        const bslot *bs = &b.slots[i];
+        if (bs->key.ptr == NULL)
+            continue;
+        uint32_t pos = bs->hash & ix->mask;
+        while (ix->slots[pos].key.ptr != NULL)
+            pos = (pos + 1) & ix->mask;
+        ix->slots[pos] = (iam__slot){ bs->key, bs->hash, bs->service, { 0, 0 }, -1, 0 };
+        if (bs->service < 0)
+            ix->slots[pos].list = flatten(ix->pool, &at, &bs->list);
+    }
+    /* Exact slots learn their service and which of its patterns match them,
+     * so a request for a named action runs no pattern at all. */
+    for (uint32_t i = 0; i <= ix->mask; i++) {
+        iam__slot *es = &ix->slots[i];
+        if (es->key.ptr == NULL || es->service >= 0)
+            continue;
+        const char *colon = memchr(es->key.ptr, ':', es->key.len);
+        const iam__slot *ss = colon ? lookup(ix, es->key.ptr, (size_t)(colon - es->key.ptr)) : NULL;
+        if (ss == NULL || ss->service < 0)
+            continue;
+        const iam__service *sv = &ix->services[ss->service];
+        es->owner = ss->service;
+        for (uint32_t p = 0; p < sv->npat; p++)
+            if (iam__pat_match(sv->pat[p], es->key, false, NULL, NULL))
+                es->pmask |= 1u << p;
+    }
+    builder_free(&b);
     *out = ix;
     return IAM_OK;
 fail:
-    for (size_t i = 0; i < es.n; i++)
-        iam__free(es.e[i].key);
-    iam__free(es.e);
+    builder_free(&b);
     iam_index_free(ix);
     return err;
 }
@@ -250,8 +441,8 @@ void iam_index_free(iam_index *ix)
     iam__free(ix->pols);
     iam__free(ix->refs);
     iam__free(ix->pool);
+    iam__free(ix->services);
     iam__free(ix->slots);
-    iam__free(ix->keys);
     iam__free(ix);
 }
 
@@ -262,9 +453,8 @@ const iam_policy *iam_index_policy(const iam_index *ix, size_t i)
     return (ix && i < ix->npol) ? ix->pols[i] : NULL;
 }
 
-static const iam__slot *lookup(const iam_index *ix, const char *key, size_t len)
+static const iam__slot *lookup_hashed(const iam_index *ix, const char *key, size_t len, uint32_t h)
 {
-    uint32_t h = hash_bytes(key, len);
     for (uint32_t at = h & ix->mask;; at = (at + 1) & ix->mask) {
         const iam__slot *s = &ix->slots[at];
         if (s->key.ptr == NULL)
@@ -274,31 +464,100 @@ static const iam__slot *lookup(const iam_index *ix, const char *key, size_t len)
     }
 }
 
-void iam__index_visit(const iam_index *ix, iam_str action_lower, iam__visit_fn fn, void *arg)
+static const iam__slot *lookup(const iam_index *ix, const char *key, size_t len)
 {
-    const uint32_t *lists[3];
-    uint32_t counts[3];
-    int nl = 0;
+    return lookup_hashed(ix, key, len, hash_bytes((iam_str){ key, len }));
+}
 
-    lists[nl] = ix->pool + ix->global_off;
-    counts[nl++] = ix->global_n;
-    const char *colon = memchr(action_lower.ptr, ':', action_lower.len);
-    if (colon != NULL) {
-        const iam__slot *s = lookup(ix, action_lower.ptr, (size_t)(colon - action_lower.ptr));
-        if (s != NULL) {
-            lists[nl] = ix->pool + s->off;
-            counts[nl++] = s->n;
-        }
-        s = lookup(ix, action_lower.ptr, action_lower.len);
-        if (s != NULL) {
-            lists[nl] = ix->pool + s->off;
-            counts[nl++] = s->n;
+/* The request's resource part, padded so that probes may load 8 bytes at
+ * any offset inside it. */
+typedef struct probe_src {
+    const unsigned char *p;
+    size_t len;
+    bool usable;
+} probe_src;
+
+static inline bool probes_pass(const iam__sref *r, const probe_src *src)
+{
+    if (r->nprobe == 0 || !src->usable)
+        return true;
+    for (uint32_t i = 0; i < r->nprobe; i++) {
+        const iam__probe *pr = &r->probe[i];
+        if (pr->off >= src->len)
+            continue;
+        uint64_t v;
+        memcpy(&v, src->p + pr->off, 8);
+        if (((v ^ pr->bytes) & pr->mask) == 0)
+            return true;
+    }
+    return false;
+}
+
+#define VISIT(list, known, skip_mask)                                                          \
+    for (uint32_t i_ = 0; i_ < (list).n; i_++) {                                               \
+        const iam__cand *c_ = &ix->pool[(list).off + i_];                                      \
+        if (c_->mask & (skip_mask))                                                            \
+            continue;                                                                          \
+        const iam__sref *r_ = &ix->refs[c_->ref];                                              \
+        if (!probes_pass(r_, &src))                                                            \
+            continue;                                                                          \
+        if (!fn(r_->st, r_->policy, r_->index, (known), arg))                                  \
+            return;                                                                            \
+    }
+
+void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_split *resource,
+                      iam__visit_fn fn, void *arg)
+{
+    /* A six-field request resource gives probes their source; anything
+     * else cannot match a six-field pattern, so probes reject correctly,
+     * except that such values skip the filter (usable=false) to keep the
+     * fewer-field rules in one place, arn.c. */
+    unsigned char buf[1024 + 8];
+    probe_src src = { buf, 0, false };
+    if (resource != NULL && resource->nfields == 6) {
+        size_t off = resource->start[5];
+        size_t len = resource->s.len - off;
+        if (len + 8 <= sizeof buf) {
+            memcpy(buf, resource->s.ptr + off, len);
+            memset(buf + len, 0, 8);
+            src.len = len;
+            src.usable = true;
         }
     }
-    for (int l = 0; l < nl; l++)
-        for (uint32_t i = 0; i < counts[l]; i++) {
-            const iam__sref *r = &ix->refs[lists[l][i]];
-            if (!fn(r->st, r->policy, r->index, arg))
-                return;
-        }
+    VISIT(ix->global, false, 0u);
+    const char *colon = memchr(action_lower.ptr, ':', action_lower.len);
+    if (colon == NULL)
+        return;
+    /* One FNV-1a pass gives the hashes of "svc" and of "svc:name". */
+    size_t svc_len = (size_t)(colon - action_lower.ptr);
+    uint32_t h = 2166136261u, h_svc = 0;
+    for (size_t i = 0; i < action_lower.len; i++) {
+        if (i == svc_len)
+            h_svc = h;
+        h ^= (unsigned char)action_lower.ptr[i];
+        h *= 16777619u;
+    }
+    const iam__slot *es = lookup_hashed(ix, action_lower.ptr, action_lower.len, h);
+    const iam__service *sv = NULL;
+    uint32_t matched = 0;
+    if (es != NULL && es->service < 0) {
+        sv = es->owner >= 0 ? &ix->services[es->owner] : NULL;
+        matched = es->pmask;
+    } else {
+        es = NULL;
+        const iam__slot *ss = lookup_hashed(ix, action_lower.ptr, svc_len, h_svc);
+        sv = (ss && ss->service >= 0) ? &ix->services[ss->service] : NULL;
+        for (uint32_t p = 0; sv != NULL && p < sv->npat; p++)
+            if (iam__pat_match(sv->pat[p], action_lower, false, NULL, NULL))
+                matched |= 1u << p;
+    }
+    if (sv != NULL)
+        VISIT(sv->overflow, false, 0u);
+    if (es != NULL)
+        VISIT(es->list, true, matched);
+    for (uint32_t p = 0; p < MAX_PATTERNS && matched >> p; p++) {
+        if (!(matched & (1u << p)))
+            continue;
+        VISIT(sv->lists[p], true, matched & ((1u << p) - 1u));
+    }
 }

@@ -70,6 +70,10 @@ typedef struct iam__arnpat {
     bool any;           /* the lone "*" */
     bool all_exact;     /* no wildcard or variable: whole-string compare */
     iam_str text;
+    uint32_t prefix_len; /* text[0..prefix_len) is literal: a value must start
+                            with it (a cheap first filter) */
+    iam_str res_prefix;  /* six-field patterns: the literal head of the
+                            resource part, which the value's must start with */
     iam__pat field[6];
 } iam__arnpat;
 
@@ -207,12 +211,19 @@ typedef enum iam__naming {
 } iam__naming;
 
 /* Whether statement `st` applies to the request; for statements with a
- * Principal element, *naming says how the caller was named. */
-bool iam__stmt_applies(const iam__stmt *st, const iam__req_env *env, iam__naming *naming);
+ * Principal element, *naming says how the caller was named.
+ * `action_known`: the index already proved that the Action matches.
+ * `need_principal`: a resource policy, where a statement without a
+ * Principal names no one. */
+bool iam__stmt_applies(const iam__stmt *st, const iam__req_env *env, bool action_known,
+                       bool need_principal, iam__naming *naming);
 
 /* Visits every candidate statement of `ix` for the lower-cased action (each
- * at most once); stops early when `fn` returns false. */
-typedef bool (*iam__visit_fn)(const iam__stmt *st, uint32_t policy, uint32_t index, void *arg);
-void iam__index_visit(const iam_index *ix, iam_str action_lower, iam__visit_fn fn, void *arg);
+ * at most once); stops early when `fn` returns false. `action_known` tells
+ * that the statement's Action is already known to match. */
+typedef bool (*iam__visit_fn)(const iam__stmt *st, uint32_t policy, uint32_t index, bool action_known,
+                              void *arg);
+void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_split *resource,
+                      iam__visit_fn fn, void *arg);
 
 #endif /* IAM_POLICY_INT_H */

@@ -191,12 +191,13 @@ static bool principal_matches(const iam__stmt *st, const iam__req_env *env, iam_
     return true;
 }
 
-bool iam__stmt_applies(const iam__stmt *st, const iam__req_env *env, iam__naming *naming)
+bool iam__stmt_applies(const iam__stmt *st, const iam__req_env *env, bool action_known,
+                       bool need_principal, iam__naming *naming)
 {
     *naming = IAM_NAMED_NONE;
-    if (st->no_action || !action_matches(st, env) || !resource_matches(st, env))
+    if (st->no_action || (!action_known && !action_matches(st, env)) || !resource_matches(st, env))
         return false;
-    if (st->has_principal && !principal_matches(st, env, naming))
+    if (st->has_principal ? !principal_matches(st, env, naming) : need_principal)
         return false;
     for (uint32_t i = 0; i < st->nconds; i++)
         if (!iam__cond_eval(&st->conds[i], env))
