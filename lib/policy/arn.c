@@ -50,6 +50,8 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
     out->prefix_len = (uint32_t)lit;
     iam__arn_split_value(text, &sp);
     out->nfields = sp.nfields;
+    while (out->first_field + 1 < sp.nfields && sp.start[out->first_field + 1] <= lit)
+        out->first_field++;
     out->all_exact = true;
     for (uint8_t f = 0; f < sp.nfields; f++) {
         size_t end = (f + 1 < sp.nfields) ? sp.start[f + 1] - 1 : text.len;
@@ -112,7 +114,7 @@ bool iam__arnpat_match(const iam__arnpat *p, const iam__arn_split *v, const iam_
         return false;
     if (p->prefix_len && !prefix_eq(p->text.ptr, v->s, p->prefix_len))
         return false;
-    for (uint8_t f = 0; f < p->nfields; f++) {
+    for (uint8_t f = p->first_field; f < p->nfields; f++) {
         size_t start = v->start[f];
         /* the last pattern field takes the rest of the value */
         size_t end = (f + 1 < p->nfields) ? v->start[f + 1] - 1 : v->s.len;

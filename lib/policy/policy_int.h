@@ -74,6 +74,8 @@ typedef struct iam__arnpat {
                             with it (a cheap first filter) */
     iam_str res_prefix;  /* six-field patterns: the literal head of the
                             resource part, which the value's must start with */
+    uint8_t first_field; /* fields before it lie inside the literal head
+                            (colon included): the head check proved them */
     iam__pat field[6];
 } iam__arnpat;
 
