@@ -152,6 +152,11 @@ bool iam__pat_compile(iam__arena *a, iam_str text, unsigned flags, iam__pat *out
     }
 
     if (has_var) {
+        if (cur.n && nsegs == sizeof segs / sizeof segs[0]) {
+            out->kind = IAM_PAT_NONE; /* no room for the trailing literal */
+            ok = true;
+            goto done;
+        }
         if (cur.n) {
             segs[nsegs] = (iam__seg){ .tok = arena_tokens(a, cur.t, cur.n), .ntok = (uint32_t)cur.n };
             if (segs[nsegs].tok == NULL)
