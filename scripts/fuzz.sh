@@ -11,9 +11,8 @@
 # (targets fuzzed at once; default: the number of cores, at most the number of
 # targets), --no-build (use build/fuzz as it is).
 #
-# The build is build/fuzz: clang, -DIAM_FUZZ=ON -DIAM_SANITIZE=asan+ubsan, and
-# -fsanitize=fuzzer-no-link for every target, so that libFuzzer sees the
-# coverage of libiam itself, not only of the fuzz_*.c file.
+# The build is build/fuzz: clang, -DIAM_FUZZ=ON -DIAM_SANITIZE=asan+ubsan
+# (IAM_FUZZ instruments libiam too, so libFuzzer sees its coverage).
 # Each target fuzzes a fresh COPY of fuzz/corpus/<name>/ made under
 # build/fuzz/work/<target>/ (the tree is never written to; new inputs stay
 # there for you to look at or merge), with fuzz/<name>.dict or
@@ -83,8 +82,7 @@ if ((build)); then
     "$IAM_ROOT/scripts/deps.sh" test || exit 1
     echo "fuzz: building ${targets[*]} in build/fuzz (clang, libFuzzer, ASan+UBSan)"
     if ! iam_configure "$BUILD" clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-            -DIAM_FUZZ=ON -DIAM_SANITIZE=asan+ubsan -DBUILD_TESTING=OFF \
-            "-DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link"; then
+            -DIAM_FUZZ=ON -DIAM_SANITIZE=asan+ubsan -DBUILD_TESTING=OFF; then
         echo "fuzz: configure failed"
         echo "fuzz: 0 passed, ${#targets[@]} failed"
         exit 1
