@@ -31,6 +31,27 @@ iam_str iam__arn_account(iam_str arn)
     return (iam_str){ arn.ptr + sp.start[4], sp.start[5] - sp.start[4] - 1 };
 }
 
+/* Splits a pattern like a value, except that with variables on, a colon
+ * inside "${...}" (as in ${aws:PrincipalAccount}) does not end a field. */
+static void split_pattern(iam_str s, bool vars, iam__arn_split *out)
+{
+    out->s = s;
+    out->nfields = 1;
+    out->start[0] = 0;
+    for (size_t i = 0; i < s.len && out->nfields < 6; i++) {
+        if (vars && s.ptr[i] == '$' && i + 1 < s.len && s.ptr[i + 1] == '{') {
+            const char *close = memchr(s.ptr + i + 2, '}', s.len - i - 2);
+            if (close != NULL) {
+                i = (size_t)(close - s.ptr);
+                continue;
+            }
+        }
+        if (s.ptr[i] == ':')
+            out->start[out->nfields++] = (uint32_t)(i + 1);
+    }
+    out->start[out->nfields] = (uint32_t)(s.len + 1);
+}
+
 bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool vars_in_resource,
                          iam__arnpat *out)
 {
@@ -48,7 +69,7 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
     while (lit < text.len && text.ptr[lit] != '*' && text.ptr[lit] != '?' && text.ptr[lit] != '$')
         lit++;
     out->prefix_len = (uint32_t)lit;
-    iam__arn_split_value(text, &sp);
+    split_pattern(text, vars_everywhere, &sp);
     out->nfields = sp.nfields;
     while (out->first_field + 1 < sp.nfields && sp.start[out->first_field + 1] <= lit)
         out->first_field++;

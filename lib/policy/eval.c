@@ -79,9 +79,24 @@ static type_state run(const iam_index *ix, iam_policy_type type, uint16_t level,
     return ts;
 }
 
-/* Role trust policies (and KMS key policies) must allow by themselves. */
+/* Role trust policies and KMS key policies must allow by themselves (a key
+ * policy naming the account delegates back to IAM policies, which the
+ * account naming rule then requires). */
+static bool is_kms_key(const iam_request *r)
+{
+    iam__arn_split sp;
+    iam__arn_split_value(r->resource, &sp);
+    if (sp.nfields < 6)
+        return false;
+    iam_str service = { r->resource.ptr + sp.start[2], sp.start[3] - sp.start[2] - 1 };
+    iam_str res = { r->resource.ptr + sp.start[5], r->resource.len - sp.start[5] };
+    return iam_str_eq(service, IAM_STR("kms")) && res.len > 4 && memcmp(res.ptr, "key/", 4) == 0;
+}
+
 static bool resource_policy_mandatory(const iam_request *r)
 {
+    if (r->action.len > 4 && iam__str_eq_nocase((iam_str){ r->action.ptr, 4 }, IAM_STR("kms:")) && is_kms_key(r))
+        return true;
     static const char *const assume[] = { "sts:assumerole", "sts:assumerolewithwebidentity",
                                           "sts:assumerolewithsaml" };
     bool is_assume = false;
@@ -147,7 +162,11 @@ iam_err iam_authorize(const iam_policy_set *set, const iam_request *req, iam_eva
     col.ndeny = col.nallow = 0;
 
     iam_principal_kind kind = req->principal_kind;
-    bool no_principal_account = kind == IAM_PK_ANONYMOUS || kind == IAM_PK_SERVICE;
+    /* Anonymous callers, service principals and web-identity callers from
+     * outside any account (cognito-identity.amazonaws.com ...) have no
+     * account side: only the resource policy can grant. */
+    bool no_principal_account = kind == IAM_PK_ANONYMOUS || kind == IAM_PK_SERVICE ||
+                                (kind == IAM_PK_OTHER && env.principal_account.len == 0);
 
     /* Every policy that takes part is evaluated; denies are collected across
      * all of them so the result can name each one. */

@@ -6,6 +6,7 @@
  * family. Full per-kind validation lives in validate.c. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "policy/policy_int.h"
 
@@ -22,6 +23,19 @@ typedef struct compiler {
 #define FAIL(c, err, ...) (iam__diag_set((c)->diag, (c)->path, 0, 0, __VA_ARGS__), (err))
 
 static bool lenient(const compiler *c) { return (c->flags & IAM_PARSE_LENIENT) != 0; }
+
+/* The shortest text that reads back as the same double ("0.1", not
+ * "0.10000000000000001"): IAM treats JSON numbers as the text written. */
+static iam_str real_text(char *buf, size_t cap, double v)
+{
+    int n = 0;
+    for (int prec = 1; prec <= 17; prec++) {
+        n = snprintf(buf, cap, "%.*g", prec, v);
+        if (n > 0 && (size_t)n < cap && strtod(buf, NULL) == v)
+            break;
+    }
+    return (iam_str){ buf, n > 0 ? (size_t)n : 0 };
+}
 
 /* A value that may be a string or an array of strings: calls back per
  * string. JSON numbers and booleans are taken as their text only where
@@ -48,7 +62,7 @@ static iam_err for_each_string(compiler *c, json_t *v, bool scalars, each_fn fn,
                     s = (iam_str){ buf, (size_t)snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
                                                          json_integer_value(e)) };
                 else
-                    s = (iam_str){ buf, (size_t)snprintf(buf, sizeof buf, "%.17g", json_real_value(e)) };
+                    s = real_text(buf, sizeof buf, json_real_value(e));
             } else {
                 return FAIL(c, IAM_E_MALFORMED, "%s must be a string or an array of strings", what);
             }
