@@ -1,13 +1,48 @@
 /* alloc.c - the allocator every libiam module uses, and the bump arena that
  * compiled policies and contexts live in (one free per object). */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include "common/common_int.h"
+#include "iam/alloc.h"
 
-void *iam__malloc(size_t n) { return malloc(n ? n : 1); }
-void *iam__calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
-void *iam__realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
-void iam__free(void *p) { free(p); }
+/* The one piece of process-wide state in libiam: which allocator to use.
+ * Set before use (iam/alloc.h), read-only afterwards. */
+static iam_allocator current = { malloc, realloc, free };
+
+iam_err iam_allocator_set(const iam_allocator *a)
+{
+    if (a == NULL) {
+        current = (iam_allocator){ malloc, realloc, free };
+        return IAM_OK;
+    }
+    if (a->malloc_fn == NULL || a->realloc_fn == NULL || a->free_fn == NULL)
+        return IAM_E_INVALID;
+    current = *a;
+    return IAM_OK;
+}
+
+void *iam__malloc(size_t n) { return current.malloc_fn(n ? n : 1); }
+
+void *iam__calloc(size_t n, size_t size)
+{
+    if (n == 0 || size == 0)
+        n = size = 1;
+    if (n > SIZE_MAX / size)
+        return NULL;
+    void *p = current.malloc_fn(n * size);
+    if (p != NULL)
+        memset(p, 0, n * size);
+    return p;
+}
+
+void *iam__realloc(void *p, size_t n) { return current.realloc_fn(p, n ? n : 1); }
+
+void iam__free(void *p)
+{
+    if (p != NULL)
+        current.free_fn(p);
+}
 
 struct iam__arena_block {
     iam__arena_block *next;

@@ -106,12 +106,13 @@ iam_err iam_context_add(iam_context *ctx, iam_str key, iam_str value)
         return IAM_E_NOMEM;
     /* Values live in the arena: grow by copying (contexts are small). */
     iam__ctxval *vals = iam__arena_alloc(&ctx->arena, (k->nvals + 1) * sizeof *vals);
-    if (vals == NULL)
+    if (vals == NULL || !fill_value(ctx, value, &vals[k->nvals])) {
+        if (added)
+            ctx->n--; /* a failed call leaves the context as it was */
         return IAM_E_NOMEM;
+    }
     if (k->nvals)
         memcpy(vals, k->vals, k->nvals * sizeof *vals);
-    if (!fill_value(ctx, value, &vals[k->nvals]))
-        return IAM_E_NOMEM;
     k->vals = vals;
     k->nvals++;
     return IAM_OK;
@@ -126,11 +127,14 @@ iam_err iam_context_set(iam_context *ctx, iam_str key, const iam_str *values, si
     if (k == NULL)
         return IAM_E_NOMEM;
     iam__ctxval *vals = iam__arena_alloc(&ctx->arena, (n ? n : 1) * sizeof *vals);
-    if (vals == NULL)
-        return IAM_E_NOMEM;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; vals != NULL && i < n; i++)
         if (!fill_value(ctx, values[i], &vals[i]))
-            return IAM_E_NOMEM;
+            vals = NULL;
+    if (vals == NULL) {
+        if (added)
+            ctx->n--; /* a failed call leaves the context as it was */
+        return IAM_E_NOMEM;
+    }
     k->vals = vals;
     k->nvals = (uint32_t)n;
     return IAM_OK;
