@@ -74,6 +74,9 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
     while (out->first_field + 1 < sp.nfields && sp.start[out->first_field + 1] <= lit)
         out->first_field++;
     out->all_exact = true;
+    out->field = iam__arena_alloc(a, sp.nfields * sizeof *out->field);
+    if (out->field == NULL)
+        return false;
     for (uint8_t f = 0; f < sp.nfields; f++) {
         size_t end = (f + 1 < sp.nfields) ? sp.start[f + 1] - 1 : text.len;
         iam_str field = { text.ptr + sp.start[f], end - sp.start[f] };

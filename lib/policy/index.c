@@ -45,9 +45,34 @@ typedef struct iam__cand {
     uint32_t mask; /* the statement's wildcard patterns within its service */
 } iam__cand;
 
+/* A candidate list: pool[off, off+n), the statements without probes first
+ * (nun of them), then those with probes, which are also reachable through
+ * the list's probe groups: per distinct probe (offset, length), a small
+ * hash table from the probe's bytes to the entries that expect them. */
 typedef struct iam__list {
-    uint32_t off, n; /* into the candidate pool */
+    uint32_t off, n, nun;
+    uint32_t goff, gn; /* into groups */
 } iam__list;
+
+typedef struct iam__group {
+    uint64_t mask;
+    uint16_t off;
+    uint32_t toff, tmask; /* buckets[toff .. toff+tmask] */
+} iam__group;
+
+typedef struct iam__bucket {
+    uint64_t bytes;
+    uint32_t eoff, en; /* entries; en == 0: empty bucket */
+} iam__bucket;
+
+typedef struct iam__entry {
+    uint32_t ref, mask, probe;
+} iam__entry;
+
+typedef struct iam__growable {
+    void *p;
+    size_t n, cap, size;
+} iam__growable;
 
 typedef struct iam__service {
     uint32_t npat;
@@ -72,6 +97,9 @@ struct iam_index {
     iam__sref *refs;
     uint32_t nrefs;
     iam__cand *pool;
+    iam__group *groups;
+    iam__bucket *buckets;
+    iam__entry *entries;
     iam__list global;
     iam__service *services;
     uint32_t nservices;
@@ -288,13 +316,123 @@ static void builder_free(builder *b)
     iam__free(b->global.c);
 }
 
-static iam__list flatten(iam__cand *pool, uint32_t *at, const cands *l)
+static iam__list flatten(iam__cand *pool, uint32_t *at, const cands *l, const iam__sref *refs)
 {
-    iam__list out = { *at, l->n };
-    if (l->n)
-        memcpy(pool + *at, l->c, l->n * sizeof *l->c);
-    *at += l->n;
+    iam__list out = { *at, l->n, 0, 0, 0 };
+    /* statements without probes first */
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < l->n; i++)
+            if ((refs[l->c[i].ref].nprobe == 0) == (pass == 0)) {
+                pool[(*at)++] = l->c[i];
+                out.nun += pass == 0;
+            }
     return out;
+}
+
+static bool grow_push(iam__growable *g, const void *item)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        void *np = iam__realloc(g->p, cap * g->size);
+        if (np == NULL)
+            return false;
+        g->p = np;
+        g->cap = cap;
+    }
+    memcpy((char *)g->p + g->n * g->size, item, g->size);
+    g->n++;
+    return true;
+}
+
+typedef struct pentry {
+    uint64_t bytes, mask;
+    uint16_t off;
+    iam__entry e;
+} pentry;
+
+static int pentry_cmp(const void *a, const void *b)
+{
+    const pentry *x = a, *y = b;
+    if (x->off != y->off)
+        return x->off < y->off ? -1 : 1;
+    if (x->mask != y->mask)
+        return x->mask < y->mask ? -1 : 1;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? -1 : 1;
+    return (x->e.ref > y->e.ref) - (x->e.ref < y->e.ref);
+}
+
+static inline uint32_t bytes_hash(uint64_t v) { return (uint32_t)((v * 0x9E3779B97F4A7C15ull) >> 32); }
+
+/* Builds the probe groups of one flattened list. */
+static bool build_groups(iam_index *ix, iam__list *l, iam__growable *groups, iam__growable *buckets,
+                         iam__growable *entries)
+{
+    size_t np = 0;
+    for (uint32_t i = l->nun; i < l->n; i++)
+        np += ix->refs[ix->pool[l->off + i].ref].nprobe;
+    l->goff = (uint32_t)groups->n;
+    if (np == 0)
+        return true;
+    pentry *pe = iam__malloc(np * sizeof *pe);
+    if (pe == NULL)
+        return false;
+    size_t k = 0;
+    for (uint32_t i = l->nun; i < l->n; i++) {
+        const iam__cand *c = &ix->pool[l->off + i];
+        const iam__sref *r = &ix->refs[c->ref];
+        for (uint32_t j = 0; j < r->nprobe; j++)
+            pe[k++] = (pentry){ r->probe[j].bytes, r->probe[j].mask, r->probe[j].off, { c->ref, c->mask, j } };
+    }
+    qsort(pe, np, sizeof *pe, pentry_cmp);
+    /* Groups pay off only when they replace several probe checks each: a
+     * lookup costs about as much as three or four direct probes. */
+    size_t ngroups = 0;
+    for (size_t i = 0; i < np; i++)
+        ngroups += i == 0 || pe[i].off != pe[i - 1].off || pe[i].mask != pe[i - 1].mask;
+    if (ngroups * 4 > np) {
+        iam__free(pe);
+        l->gn = 0;
+        return true;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < np && ok;) {
+        size_t j = i, distinct = 0;
+        while (j < np && pe[j].off == pe[i].off && pe[j].mask == pe[i].mask) {
+            if (j == i || pe[j].bytes != pe[j - 1].bytes)
+                distinct++;
+            j++;
+        }
+        uint32_t size = 4;
+        while (size < distinct * 2)
+            size *= 2;
+        iam__group g = { pe[i].mask, pe[i].off, (uint32_t)buckets->n, size - 1 };
+        iam__bucket empty = { 0, 0, 0 };
+        for (uint32_t t = 0; t < size && ok; t++)
+            ok = grow_push(buckets, &empty);
+        for (size_t r = i; r < j && ok;) {
+            size_t e = r;
+            while (e < j && pe[e].bytes == pe[r].bytes)
+                e++;
+            iam__bucket bk = { pe[r].bytes, (uint32_t)entries->n, (uint32_t)(e - r) };
+            for (size_t q = r; q < e && ok; q++)
+                ok = grow_push(entries, &pe[q].e);
+            if (!ok)
+                break;
+            iam__bucket *tab = (iam__bucket *)buckets->p + g.toff;
+            uint32_t at = bytes_hash(bk.bytes) & g.tmask;
+            while (tab[at].en != 0)
+                at = (at + 1) & g.tmask;
+            tab[at] = bk;
+            r = e;
+        }
+        if (ok)
+            ok = grow_push(groups, &g);
+        i = j;
+    }
+    iam__free(pe);
+    l->gn = (uint32_t)groups->n - l->goff;
+    return ok;
 }
 
 static void make_probes(iam__sref *r)
@@ -385,16 +523,16 @@ iam_err iam_index_new(iam_policy *const *policies, size_t n, iam_index **out)
         goto fail;
     ix->mask = size - 1;
     uint32_t at = 0;
-    ix->global = flatten(ix->pool, &at, &b.global);
+    ix->global = flatten(ix->pool, &at, &b.global, ix->refs);
     ix->nservices = b.nsvc;
     for (uint32_t s = 0; s < b.nsvc; s++) {
         iam__service *sv = &ix->services[s];
         sv->npat = b.svc[s].npat;
         for (uint32_t p = 0; p < sv->npat; p++) {
             sv->pat[p] = b.svc[s].pat[p];
-            sv->lists[p] = flatten(ix->pool, &at, &b.svc[s].lists[p]);
+            sv->lists[p] = flatten(ix->pool, &at, &b.svc[s].lists[p], ix->refs);
         }
-        sv->overflow = flatten(ix->pool, &at, &b.svc[s].overflow);
+        sv->overflow = flatten(ix->pool, &at, &b.svc[s].overflow, ix->refs);
     }
     for (uint32_t i = 0; b.slots && i <= b.mask; i++) {
         const bslot *bs = &b.slots[i];
@@ -403,9 +541,28 @@ iam_err iam_index_new(iam_policy *const *policies, size_t n, iam_index **out)
         uint32_t pos = bs->hash & ix->mask;
         while (ix->slots[pos].key.ptr != NULL)
             pos = (pos + 1) & ix->mask;
-        ix->slots[pos] = (iam__slot){ bs->key, bs->hash, bs->service, { 0, 0 }, -1, 0 };
+        ix->slots[pos] = (iam__slot){ bs->key, bs->hash, bs->service, { 0, 0, 0, 0, 0 }, -1, 0 };
         if (bs->service < 0)
-            ix->slots[pos].list = flatten(ix->pool, &at, &bs->list);
+            ix->slots[pos].list = flatten(ix->pool, &at, &bs->list, ix->refs);
+    }
+    /* Probe groups for every list. */
+    {
+        iam__growable groups = { .size = sizeof(iam__group) }, buckets = { .size = sizeof(iam__bucket) },
+                      entries = { .size = sizeof(iam__entry) };
+        bool ok = build_groups(ix, &ix->global, &groups, &buckets, &entries);
+        for (uint32_t s = 0; s < ix->nservices && ok; s++) {
+            ok = build_groups(ix, &ix->services[s].overflow, &groups, &buckets, &entries);
+            for (uint32_t p = 0; p < ix->services[s].npat && ok; p++)
+                ok = build_groups(ix, &ix->services[s].lists[p], &groups, &buckets, &entries);
+        }
+        for (uint32_t i = 0; i <= ix->mask && ok; i++)
+            if (ix->slots[i].key.ptr != NULL && ix->slots[i].service < 0)
+                ok = build_groups(ix, &ix->slots[i].list, &groups, &buckets, &entries);
+        ix->groups = groups.p;
+        ix->buckets = buckets.p;
+        ix->entries = entries.p;
+        if (!ok)
+            goto fail;
     }
     /* Exact slots learn their service and which of its patterns match them,
      * so a request for a named action runs no pattern at all. */
@@ -443,6 +600,9 @@ void iam_index_free(iam_index *ix)
     iam__free(ix->pool);
     iam__free(ix->services);
     iam__free(ix->slots);
+    iam__free(ix->groups);
+    iam__free(ix->buckets);
+    iam__free(ix->entries);
     iam__free(ix);
 }
 
@@ -477,32 +637,81 @@ typedef struct probe_src {
     bool usable;
 } probe_src;
 
-static inline bool probes_pass(const iam__sref *r, const probe_src *src)
+static inline bool probe_pass(const iam__probe *pr, const probe_src *src)
 {
-    if (r->nprobe == 0 || !src->usable)
-        return true;
-    for (uint32_t i = 0; i < r->nprobe; i++) {
-        const iam__probe *pr = &r->probe[i];
-        if (pr->off >= src->len)
-            continue;
-        uint64_t v;
-        memcpy(&v, src->p + pr->off, 8);
-        if (((v ^ pr->bytes) & pr->mask) == 0)
-            return true;
-    }
-    return false;
+    if (pr->off >= src->len)
+        return false;
+    uint64_t v;
+    memcpy(&v, src->p + pr->off, 8);
+    return ((v ^ pr->bytes) & pr->mask) == 0;
 }
 
-#define VISIT(list, known, skip_mask)                                                          \
+/* Whole list, no probe filtering (the request has no usable resource
+ * part, or the list has no groups). */
+#define VISIT_ALL(list, known, skip_mask)                                                      \
     for (uint32_t i_ = 0; i_ < (list).n; i_++) {                                               \
         const iam__cand *c_ = &ix->pool[(list).off + i_];                                      \
         if (c_->mask & (skip_mask))                                                            \
             continue;                                                                          \
         const iam__sref *r_ = &ix->refs[c_->ref];                                              \
-        if (!probes_pass(r_, &src))                                                            \
-            continue;                                                                          \
         if (!fn(r_->st, r_->policy, r_->index, (known), arg))                                  \
             return;                                                                            \
+    }
+
+/* A list through its probe groups: the unprobed head whole, then for each
+ * group one hash lookup of the request's bytes at the group's offset. An
+ * entry found through probe i is skipped when an earlier probe of the same
+ * statement also passes, so each statement is visited once. */
+#define VISIT(list, known, skip_mask)                                                          \
+    if (!src.usable) {                                                                         \
+        VISIT_ALL(list, known, skip_mask)                                                      \
+    } else {                                                                                   \
+        for (uint32_t i_ = 0; i_ < (list).nun; i_++) {                                         \
+            const iam__cand *c_ = &ix->pool[(list).off + i_];                                  \
+            if (c_->mask & (skip_mask))                                                        \
+                continue;                                                                      \
+            const iam__sref *r_ = &ix->refs[c_->ref];                                          \
+            if (!fn(r_->st, r_->policy, r_->index, (known), arg))                              \
+                return;                                                                        \
+        }                                                                                      \
+        if ((list).gn == 0)                                                                    \
+            for (uint32_t i_ = (list).nun; i_ < (list).n; i_++) {                              \
+                const iam__cand *c_ = &ix->pool[(list).off + i_];                              \
+                if (c_->mask & (skip_mask))                                                    \
+                    continue;                                                                  \
+                const iam__sref *r_ = &ix->refs[c_->ref];                                      \
+                bool pass_ = false;                                                            \
+                for (uint32_t j_ = 0; j_ < r_->nprobe && !pass_; j_++)                         \
+                    pass_ = probe_pass(&r_->probe[j_], &src);                                  \
+                if (pass_ && !fn(r_->st, r_->policy, r_->index, (known), arg))                 \
+                    return;                                                                    \
+            }                                                                                  \
+        for (uint32_t g_ = 0; g_ < (list).gn; g_++) {                                          \
+            const iam__group *gr_ = &ix->groups[(list).goff + g_];                             \
+            if (gr_->off >= src.len)                                                           \
+                continue;                                                                      \
+            uint64_t v_;                                                                       \
+            memcpy(&v_, src.p + gr_->off, 8);                                                  \
+            v_ &= gr_->mask;                                                                   \
+            const iam__bucket *tab_ = ix->buckets + gr_->toff;                                 \
+            uint32_t at_ = bytes_hash(v_) & gr_->tmask;                                        \
+            while (tab_[at_].en != 0 && tab_[at_].bytes != v_)                                 \
+                at_ = (at_ + 1) & gr_->tmask;                                                  \
+            const iam__bucket *bk_ = &tab_[at_];                                               \
+            for (uint32_t e_ = 0; e_ < bk_->en; e_++) {                                        \
+                const iam__entry *en_ = &ix->entries[bk_->eoff + e_];                          \
+                if (en_->mask & (skip_mask))                                                   \
+                    continue;                                                                  \
+                const iam__sref *r_ = &ix->refs[en_->ref];                                     \
+                bool seen_ = false;                                                            \
+                for (uint32_t j_ = 0; j_ < en_->probe && !seen_; j_++)                         \
+                    seen_ = probe_pass(&r_->probe[j_], &src);                                  \
+                if (seen_)                                                                     \
+                    continue;                                                                  \
+                if (!fn(r_->st, r_->policy, r_->index, (known), arg))                          \
+                    return;                                                                    \
+            }                                                                                  \
+        }                                                                                      \
     }
 
 void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_split *resource,
@@ -524,7 +733,7 @@ void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_
             src.usable = true;
         }
     }
-    VISIT(ix->global, false, 0u);
+    VISIT(ix->global, false, 0u)
     const char *colon = memchr(action_lower.ptr, ':', action_lower.len);
     if (colon == NULL)
         return;
@@ -551,13 +760,15 @@ void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_
             if (iam__pat_match(sv->pat[p], action_lower, false, NULL, NULL))
                 matched |= 1u << p;
     }
-    if (sv != NULL)
-        VISIT(sv->overflow, false, 0u);
-    if (es != NULL)
-        VISIT(es->list, true, matched);
+    if (sv != NULL) {
+        VISIT(sv->overflow, false, 0u)
+    }
+    if (es != NULL) {
+        VISIT(es->list, true, matched)
+    }
     for (uint32_t p = 0; p < MAX_PATTERNS && matched >> p; p++) {
         if (!(matched & (1u << p)))
             continue;
-        VISIT(sv->lists[p], true, matched & ((1u << p) - 1u));
+        VISIT(sv->lists[p], true, matched & ((1u << p) - 1u))
     }
 }

@@ -76,7 +76,8 @@ typedef struct iam__arnpat {
                             resource part, which the value's must start with */
     uint8_t first_field; /* fields before it lie inside the literal head
                             (colon included): the head check proved them */
-    iam__pat field[6];
+    iam__pat *field;     /* nfields patterns, out of line: the header above
+                            (one cache line) is all most rejections read */
 } iam__arnpat;
 
 bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool vars_in_resource,
