@@ -61,7 +61,7 @@ void cli_print_reasons(FILE *f, const cli_case *c, const iam_eval_result *r, con
 
     if (r->decision == IAM_IMPLICIT_DENY) {
         if (r->blocked_by != IAM_PT_NONE)
-            fprintf(f, "%sno applicable Allow in the %s\n", indent, cli_type_name(r->blocked_by));
+            fprintf(f, "%sno applicable Allow in the %s policies\n", indent, cli_type_name(r->blocked_by));
         else
             fprintf(f, "%sno applicable Allow\n", indent);
     }

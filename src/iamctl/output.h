@@ -19,7 +19,7 @@ bool cli_decision_parse(const char *name, iam_decision *out);
 const char *cli_type_name(iam_policy_type t);
 
 /* Prints, one per line and each prefixed by `indent`, the reason of an
- * implicit denial ("no applicable Allow in the permissions_boundary") and
+ * implicit denial ("no applicable Allow in the permissions_boundary policies") and
  * every deciding statement:
  *   identity policy #1 (s3-reader.json) statement 0 Sid "ReadReports" Allow
  * Policies are numbered from 1 as given; statements from 0 as in the JSON
