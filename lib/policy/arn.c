@@ -69,6 +69,10 @@ bool iam__arnpat_compile(iam__arena *a, iam_str text, bool vars_everywhere, bool
     while (lit < text.len && text.ptr[lit] != '*' && text.ptr[lit] != '?' && text.ptr[lit] != '$')
         lit++;
     out->prefix_len = (uint32_t)lit;
+    /* A literal head then one final star, as in a bucket's objects: the
+     * star sits in the last field and the head holds every colon before
+     * it, so any value with that head has the fields and matches. */
+    out->prefix_only = lit + 1 == text.len && text.ptr[lit] == '*';
     split_pattern(text, vars_everywhere, &sp);
     out->nfields = sp.nfields;
     while (out->first_field + 1 < sp.nfields && sp.start[out->first_field + 1] <= lit)
@@ -138,6 +142,8 @@ bool iam__arnpat_match(const iam__arnpat *p, const iam__arn_split *v, const iam_
         return false;
     if (p->prefix_len && !prefix_eq(p->text.ptr, v->s, p->prefix_len))
         return false;
+    if (p->prefix_only)
+        return true;
     for (uint8_t f = p->first_field; f < p->nfields; f++) {
         size_t start = v->start[f];
         /* the last pattern field takes the rest of the value */

@@ -69,6 +69,8 @@ typedef struct iam__arnpat {
     uint8_t nfields;
     bool any;           /* the lone "*" */
     bool all_exact;     /* no wildcard or variable: whole-string compare */
+    bool prefix_only;   /* literal text then one final '*': matching is the
+                           literal-head check alone */
     iam_str text;
     uint32_t prefix_len; /* text[0..prefix_len) is literal: a value must start
                             with it (a cheap first filter) */
@@ -146,13 +148,15 @@ typedef struct iam__principal {
 
 typedef struct iam__cval {
     iam_str raw;
-    iam__pat pat;      /* String / Bool */
-    iam__arnpat arn;   /* Arn */
     bool valid;        /* parsed for its family (Numeric, Date, IP, Null) */
     bool flag;         /* Null: true = "key must be absent" */
-    double num;
-    int64_t date;
-    iam__ip ip;
+    union {            /* by the condition's operator family */
+        iam__pat pat;      /* String, Bool */
+        iam__arnpat arn;   /* Arn */
+        double num;        /* Numeric */
+        int64_t date;      /* Date */
+        iam__ip ip;        /* IpAddress */
+    };
 } iam__cval;
 
 typedef struct iam__cond {
