@@ -79,39 +79,32 @@ static type_state run(const iam_index *ix, iam_policy_type type, uint16_t level,
     return ts;
 }
 
+/* Whether the request's resource is an ARN of `service` whose resource
+ * part starts with `type` ("role/", "key/"). */
+static bool resource_is(const iam_request *r, iam_str service, iam_str type)
+{
+    iam__arn_split sp;
+    iam__arn_split_value(r->resource, &sp);
+    if (sp.nfields < 6)
+        return false;
+    iam_str svc = { r->resource.ptr + sp.start[2], sp.start[3] - sp.start[2] - 1 };
+    iam_str res = { r->resource.ptr + sp.start[5], r->resource.len - sp.start[5] };
+    return iam_str_eq(svc, service) && res.len > type.len && memcmp(res.ptr, type.ptr, type.len) == 0;
+}
+
 /* Role trust policies and KMS key policies must allow by themselves (a key
  * policy naming the account delegates back to IAM policies, which the
  * account naming rule then requires). */
-static bool is_kms_key(const iam_request *r)
-{
-    iam__arn_split sp;
-    iam__arn_split_value(r->resource, &sp);
-    if (sp.nfields < 6)
-        return false;
-    iam_str service = { r->resource.ptr + sp.start[2], sp.start[3] - sp.start[2] - 1 };
-    iam_str res = { r->resource.ptr + sp.start[5], r->resource.len - sp.start[5] };
-    return iam_str_eq(service, IAM_STR("kms")) && res.len > 4 && memcmp(res.ptr, "key/", 4) == 0;
-}
-
 static bool resource_policy_mandatory(const iam_request *r)
 {
-    if (r->action.len > 4 && iam__str_eq_nocase((iam_str){ r->action.ptr, 4 }, IAM_STR("kms:")) && is_kms_key(r))
-        return true;
     static const char *const assume[] = { "sts:assumerole", "sts:assumerolewithwebidentity",
                                           "sts:assumerolewithsaml" };
-    bool is_assume = false;
+    if (r->action.len > 4 && iam__str_eq_nocase((iam_str){ r->action.ptr, 4 }, IAM_STR("kms:")))
+        return resource_is(r, IAM_STR("kms"), IAM_STR("key/"));
     for (size_t i = 0; i < sizeof assume / sizeof assume[0]; i++)
         if (iam__str_eq_nocase(r->action, iam_str_from_cstr(assume[i])))
-            is_assume = true;
-    if (!is_assume)
-        return false;
-    iam__arn_split sp;
-    iam__arn_split_value(r->resource, &sp);
-    if (sp.nfields < 6)
-        return false;
-    iam_str service = { r->resource.ptr + sp.start[2], sp.start[3] - sp.start[2] - 1 };
-    iam_str res = { r->resource.ptr + sp.start[5], r->resource.len - sp.start[5] };
-    return iam_str_eq(service, IAM_STR("iam")) && res.len > 5 && memcmp(res.ptr, "role/", 5) == 0;
+            return resource_is(r, IAM_STR("iam"), IAM_STR("role/"));
+    return false;
 }
 
 static iam_str principal_account(const iam_request *r)
