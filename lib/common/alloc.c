@@ -52,6 +52,13 @@ struct iam__arena_block {
 
 void iam__arena_init(iam__arena *a) { memset(a, 0, sizeof(*a)); }
 
+void iam__arena_init_buf(iam__arena *a, void *buf, size_t cap)
+{
+    memset(a, 0, sizeof(*a));
+    a->ibuf = buf;
+    a->icap = cap & ~(size_t)15u;
+}
+
 void iam__arena_free(iam__arena *a)
 {
     iam__arena_block *b = a->head;
@@ -60,7 +67,11 @@ void iam__arena_free(iam__arena *a)
         iam__free(b);
         b = next;
     }
+    unsigned char *ibuf = a->ibuf;
+    size_t icap = a->icap;
     memset(a, 0, sizeof(*a));
+    a->ibuf = ibuf;
+    a->icap = icap;
 }
 
 void *iam__arena_alloc(iam__arena *a, size_t n)
@@ -68,6 +79,13 @@ void *iam__arena_alloc(iam__arena *a, size_t n)
     size_t need = (n + 15u) & ~(size_t)15u;
     if (need < n)
         return NULL; /* overflow */
+    if (a->ibuf != NULL && a->icap - a->iused >= need) {
+        void *p = a->ibuf + a->iused;
+        a->iused += need;
+        a->total += need;
+        memset(p, 0, need);
+        return p;
+    }
     if (a->head == NULL || a->cap - a->used < need) {
         size_t cap = a->head ? a->head->cap * 2 : 1024;
         while (cap < need)

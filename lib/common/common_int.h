@@ -26,9 +26,16 @@ typedef struct iam__arena {
     iam__arena_block *head;
     size_t used, cap;   /* within head */
     size_t total;       /* bytes handed out, for limits and stats */
+    unsigned char *ibuf;/* optional caller-owned first buffer (16-aligned) */
+    size_t icap, iused;
 } iam__arena;
 
 void iam__arena_init(iam__arena *a);
+/* As iam__arena_init, but serves allocations from `buf` (16-aligned, owned
+ * by the caller, typically embedded next to the arena) until it is full:
+ * small objects then need no allocation of their own and stay together. */
+void iam__arena_init_buf(iam__arena *a, void *buf, size_t cap);
+/* Frees the blocks; the caller's buffer is kept and reused. */
 void iam__arena_free(iam__arena *a);
 /* Returns zeroed, 16-aligned memory or NULL. */
 void *iam__arena_alloc(iam__arena *a, size_t n);

@@ -3,10 +3,17 @@
 #include <string.h>
 #include "policy/policy_int.h"
 
+#define INLINE_KEYS 8
+
+/* One allocation holds a typical context whole (keys, values, strings), so
+ * that a decision reading it touches a few neighbouring cache lines; larger
+ * contexts spill into the arena's blocks and a grown key array. */
 struct iam_context {
     iam__arena arena;
     iam__ctxkey *keys;
     size_t n, cap;
+    iam__ctxkey inline_keys[INLINE_KEYS];
+    _Alignas(16) unsigned char buf[1024];
 };
 
 uint32_t iam__hash_lower(iam_str s)
@@ -23,10 +30,14 @@ iam_err iam_context_new(iam_context **out)
 {
     if (out == NULL)
         return IAM_E_INVALID;
-    *out = iam__calloc(1, sizeof **out);
-    if (*out == NULL)
+    iam_context *ctx = iam__malloc(sizeof *ctx);
+    *out = ctx;
+    if (ctx == NULL)
         return IAM_E_NOMEM;
-    iam__arena_init(&(*out)->arena);
+    iam__arena_init_buf(&ctx->arena, ctx->buf, sizeof ctx->buf);
+    ctx->keys = ctx->inline_keys;
+    ctx->n = 0;
+    ctx->cap = INLINE_KEYS;
     return IAM_OK;
 }
 
@@ -35,7 +46,8 @@ void iam_context_free(iam_context *ctx)
     if (ctx == NULL)
         return;
     iam__arena_free(&ctx->arena);
-    iam__free(ctx->keys);
+    if (ctx->keys != ctx->inline_keys)
+        iam__free(ctx->keys);
     iam__free(ctx);
 }
 
@@ -43,8 +55,7 @@ void iam_context_clear(iam_context *ctx)
 {
     if (ctx == NULL)
         return;
-    iam__arena_free(&ctx->arena);
-    iam__arena_init(&ctx->arena);
+    iam__arena_free(&ctx->arena); /* keeps the inline buffer */
     ctx->n = 0;
 }
 
@@ -68,10 +79,13 @@ static iam__ctxkey *find_or_add(iam_context *ctx, iam_str key, bool *added)
             return k;
     }
     if (ctx->n == ctx->cap) {
-        size_t cap = ctx->cap ? ctx->cap * 2 : 8;
-        iam__ctxkey *nk = iam__realloc(ctx->keys, cap * sizeof *nk);
+        size_t cap = ctx->cap * 2;
+        iam__ctxkey *nk = iam__malloc(cap * sizeof *nk);
         if (nk == NULL)
             return NULL;
+        memcpy(nk, ctx->keys, ctx->n * sizeof *nk);
+        if (ctx->keys != ctx->inline_keys)
+            iam__free(ctx->keys);
         ctx->keys = nk;
         ctx->cap = cap;
     }
