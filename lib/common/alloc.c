@@ -44,6 +44,26 @@ void iam__free(void *p)
         current.free_fn(p);
 }
 
+bool iam__grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return false;
+        ncap *= 2;
+    }
+    if (elem == 0 || ncap > SIZE_MAX / elem)
+        return false;
+    void *np = iam__realloc(*ptr, ncap * elem);
+    if (np == NULL)
+        return false;
+    *ptr = np;
+    *cap = ncap;
+    return true;
+}
+
 struct iam__arena_block {
     iam__arena_block *next;
     size_t cap;

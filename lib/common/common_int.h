@@ -19,6 +19,11 @@ void *iam__calloc(size_t n, size_t size);
 void *iam__realloc(void *p, size_t n);
 void iam__free(void *p);
 
+/* Makes room for `need` elements of `elem` bytes in the growable array
+ * *ptr of capacity *cap (doubling from 8; *ptr may be NULL). On failure
+ * the array is unchanged and false is returned. */
+bool iam__grow(void **ptr, size_t *cap, size_t need, size_t elem);
+
 /* A bump arena: many small allocations freed together. Blocks grow
  * geometrically; nothing is freed individually. */
 typedef struct iam__arena_block iam__arena_block;

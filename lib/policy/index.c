@@ -111,21 +111,18 @@ struct iam_index {
 
 typedef struct cands {
     iam__cand *c;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 } cands;
 
 static bool cands_push(cands *l, uint32_t ref, uint32_t mask)
 {
     if (l->n && l->c[l->n - 1].ref == ref)
         return true; /* the same statement naming one action twice */
-    if (l->n == l->cap) {
-        uint32_t cap = l->cap ? l->cap * 2 : 8;
-        iam__cand *c = iam__realloc(l->c, cap * sizeof *c);
-        if (c == NULL)
-            return false;
-        l->c = c;
-        l->cap = cap;
-    }
+    void *c = l->c;
+    if (!iam__grow(&c, &l->cap, (size_t)l->n + 1, sizeof *l->c))
+        return false;
+    l->c = c;
     l->c[l->n++] = (iam__cand){ ref, mask };
     return true;
 }
@@ -149,7 +146,8 @@ typedef struct builder {
     bslot *slots;
     uint32_t mask, used;
     bservice *svc;
-    uint32_t nsvc, capsvc;
+    uint32_t nsvc;
+    size_t capsvc;
     cands global;
 } builder;
 
@@ -196,14 +194,10 @@ static bslot *slot_get(builder *b, iam_str key, bool service)
     s->service = -1;
     b->used++;
     if (service) {
-        if (b->nsvc == b->capsvc) {
-            uint32_t cap = b->capsvc ? b->capsvc * 2 : 8;
-            bservice *nsv = iam__realloc(b->svc, cap * sizeof *nsv);
-            if (nsv == NULL)
-                return NULL;
-            b->svc = nsv;
-            b->capsvc = cap;
-        }
+        void *sv = b->svc;
+        if (!iam__grow(&sv, &b->capsvc, (size_t)b->nsvc + 1, sizeof *b->svc))
+            return NULL;
+        b->svc = sv;
         memset(&b->svc[b->nsvc], 0, sizeof b->svc[b->nsvc]);
         s->service = (int32_t)b->nsvc++;
     }
@@ -331,14 +325,8 @@ static iam__list flatten(iam__cand *pool, uint32_t *at, const cands *l, const ia
 
 static bool grow_push(iam__growable *g, const void *item)
 {
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 64;
-        void *np = iam__realloc(g->p, cap * g->size);
-        if (np == NULL)
-            return false;
-        g->p = np;
-        g->cap = cap;
-    }
+    if (!iam__grow(&g->p, &g->cap, g->n + 1, g->size))
+        return false;
     memcpy((char *)g->p + g->n * g->size, item, g->size);
     g->n++;
     return true;

@@ -70,14 +70,10 @@ typedef struct tokbuf {
 
 static bool tb_push(tokbuf *b, uint16_t v)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        uint16_t *t = iam__realloc(b->t, cap * sizeof *t);
-        if (t == NULL)
-            return false;
-        b->t = t;
-        b->cap = cap;
-    }
+    void *t = b->t;
+    if (!iam__grow(&t, &b->cap, b->n + 1, sizeof *b->t))
+        return false;
+    b->t = t;
     b->t[b->n++] = v;
     return true;
 }
