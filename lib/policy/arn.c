@@ -13,9 +13,14 @@ void iam__arn_split_value(iam_str s, iam__arn_split *out)
     out->s = s;
     out->nfields = 1;
     out->start[0] = 0;
-    for (size_t i = 0; i < s.len && out->nfields < 6; i++) {
-        if (s.ptr[i] == ':')
-            out->start[out->nfields++] = (uint32_t)(i + 1);
+    /* memchr per colon: this runs for every request's resource */
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    while (out->nfields < 6 && p < end) {
+        const char *c = memchr(p, ':', (size_t)(end - p));
+        if (c == NULL)
+            break;
+        out->start[out->nfields++] = (uint32_t)(c - s.ptr + 1);
+        p = c + 1;
     }
     out->start[out->nfields] = (uint32_t)(s.len + 1);
 }
