@@ -636,73 +636,66 @@ static inline bool probe_pass(const iam__probe *pr, const probe_src *src)
     return ((v ^ pr->bytes) & pr->mask) == 0;
 }
 
-/* Whole list, no probe filtering (the request has no usable resource
- * part, or the list has no groups). */
-#define VISIT_ALL(list, known, skip_mask)                                                      \
-    for (uint32_t i_ = 0; i_ < (list).n; i_++) {                                               \
-        const iam__cand *c_ = &ix->pool[(list).off + i_];                                      \
-        if (c_->mask & (skip_mask))                                                            \
-            continue;                                                                          \
-        const iam__sref *r_ = &ix->refs[c_->ref];                                              \
-        if (!fn(r_->st, r_->policy, r_->index, (known), arg))                                  \
-            return;                                                                            \
+/* Visits candidates pool[from, to) of a list, skipping those an earlier
+ * matching pattern list already had (skip_mask) and, when `probe` is set,
+ * those none of whose probes pass. Returns false when `fn` stopped. */
+static inline bool visit_range(const iam_index *ix, uint32_t from, uint32_t to, bool known, uint32_t skip_mask,
+                               const probe_src *probe, iam__visit_fn fn, void *arg)
+{
+    for (uint32_t i = from; i < to; i++) {
+        const iam__cand *c = &ix->pool[i];
+        if (c->mask & skip_mask)
+            continue;
+        const iam__sref *r = &ix->refs[c->ref];
+        bool pass = probe == NULL;
+        for (uint32_t j = 0; j < r->nprobe && !pass; j++)
+            pass = probe_pass(&r->probe[j], probe);
+        if (pass && !fn(r->st, r->policy, r->index, known, arg))
+            return false;
     }
+    return true;
+}
 
-/* A list through its probe groups: the unprobed head whole, then for each
- * group one hash lookup of the request's bytes at the group's offset. An
- * entry found through probe i is skipped when an earlier probe of the same
- * statement also passes, so each statement is visited once. */
-#define VISIT(list, known, skip_mask)                                                          \
-    if (!src.usable) {                                                                         \
-        VISIT_ALL(list, known, skip_mask)                                                      \
-    } else {                                                                                   \
-        for (uint32_t i_ = 0; i_ < (list).nun; i_++) {                                         \
-            const iam__cand *c_ = &ix->pool[(list).off + i_];                                  \
-            if (c_->mask & (skip_mask))                                                        \
-                continue;                                                                      \
-            const iam__sref *r_ = &ix->refs[c_->ref];                                          \
-            if (!fn(r_->st, r_->policy, r_->index, (known), arg))                              \
-                return;                                                                        \
-        }                                                                                      \
-        if ((list).gn == 0)                                                                    \
-            for (uint32_t i_ = (list).nun; i_ < (list).n; i_++) {                              \
-                const iam__cand *c_ = &ix->pool[(list).off + i_];                              \
-                if (c_->mask & (skip_mask))                                                    \
-                    continue;                                                                  \
-                const iam__sref *r_ = &ix->refs[c_->ref];                                      \
-                bool pass_ = false;                                                            \
-                for (uint32_t j_ = 0; j_ < r_->nprobe && !pass_; j_++)                         \
-                    pass_ = probe_pass(&r_->probe[j_], &src);                                  \
-                if (pass_ && !fn(r_->st, r_->policy, r_->index, (known), arg))                 \
-                    return;                                                                    \
-            }                                                                                  \
-        for (uint32_t g_ = 0; g_ < (list).gn; g_++) {                                          \
-            const iam__group *gr_ = &ix->groups[(list).goff + g_];                             \
-            if (gr_->off >= src.len)                                                           \
-                continue;                                                                      \
-            uint64_t v_;                                                                       \
-            memcpy(&v_, src.p + gr_->off, 8);                                                  \
-            v_ &= gr_->mask;                                                                   \
-            const iam__bucket *tab_ = ix->buckets + gr_->toff;                                 \
-            uint32_t at_ = bytes_hash(v_) & gr_->tmask;                                        \
-            while (tab_[at_].en != 0 && tab_[at_].bytes != v_)                                 \
-                at_ = (at_ + 1) & gr_->tmask;                                                  \
-            const iam__bucket *bk_ = &tab_[at_];                                               \
-            for (uint32_t e_ = 0; e_ < bk_->en; e_++) {                                        \
-                const iam__entry *en_ = &ix->entries[bk_->eoff + e_];                          \
-                if (en_->mask & (skip_mask))                                                   \
-                    continue;                                                                  \
-                const iam__sref *r_ = &ix->refs[en_->ref];                                     \
-                bool seen_ = false;                                                            \
-                for (uint32_t j_ = 0; j_ < en_->probe && !seen_; j_++)                         \
-                    seen_ = probe_pass(&r_->probe[j_], &src);                                  \
-                if (seen_)                                                                     \
-                    continue;                                                                  \
-                if (!fn(r_->st, r_->policy, r_->index, (known), arg))                          \
-                    return;                                                                    \
-            }                                                                                  \
-        }                                                                                      \
+/* Visits one list. Without a usable request resource: every candidate.
+ * Otherwise the unprobed head whole, then the probed rest either by direct
+ * probe checks or, when the list has groups, by one hash lookup of the
+ * request's bytes per group; an entry found through probe i is skipped
+ * when an earlier probe of the same statement also passes, so each
+ * statement is visited once. Returns false when `fn` stopped. */
+static bool visit_list(const iam_index *ix, const iam__list *l, bool known, uint32_t skip_mask,
+                       const probe_src *src, iam__visit_fn fn, void *arg)
+{
+    if (!src->usable)
+        return visit_range(ix, l->off, l->off + l->n, known, skip_mask, NULL, fn, arg);
+    if (!visit_range(ix, l->off, l->off + l->nun, known, skip_mask, NULL, fn, arg))
+        return false;
+    if (l->gn == 0)
+        return visit_range(ix, l->off + l->nun, l->off + l->n, known, skip_mask, src, fn, arg);
+    for (uint32_t g = 0; g < l->gn; g++) {
+        const iam__group *gr = &ix->groups[l->goff + g];
+        if (gr->off >= src->len)
+            continue;
+        uint64_t v;
+        memcpy(&v, src->p + gr->off, 8);
+        v &= gr->mask;
+        const iam__bucket *tab = ix->buckets + gr->toff;
+        uint32_t at = bytes_hash(v) & gr->tmask;
+        while (tab[at].en != 0 && tab[at].bytes != v)
+            at = (at + 1) & gr->tmask;
+        for (uint32_t e = 0; e < tab[at].en; e++) {
+            const iam__entry *en = &ix->entries[tab[at].eoff + e];
+            if (en->mask & skip_mask)
+                continue;
+            const iam__sref *r = &ix->refs[en->ref];
+            bool seen = false;
+            for (uint32_t j = 0; j < en->probe && !seen; j++)
+                seen = probe_pass(&r->probe[j], src);
+            if (!seen && !fn(r->st, r->policy, r->index, known, arg))
+                return false;
+        }
     }
+    return true;
+}
 
 void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_split *resource,
                       iam__visit_fn fn, void *arg)
@@ -723,7 +716,8 @@ void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_
             src.usable = true;
         }
     }
-    VISIT(ix->global, false, 0u)
+    if (!visit_list(ix, &ix->global, false, 0u, &src, fn, arg))
+        return;
     const char *colon = memchr(action_lower.ptr, ':', action_lower.len);
     if (colon == NULL)
         return;
@@ -750,15 +744,14 @@ void iam__index_visit(const iam_index *ix, iam_str action_lower, const iam__arn_
             if (iam__pat_match(sv->pat[p], action_lower, false, NULL, NULL))
                 matched |= 1u << p;
     }
-    if (sv != NULL) {
-        VISIT(sv->overflow, false, 0u)
-    }
-    if (es != NULL) {
-        VISIT(es->list, true, matched)
-    }
+    if (sv != NULL && !visit_list(ix, &sv->overflow, false, 0u, &src, fn, arg))
+        return;
+    if (es != NULL && !visit_list(ix, &es->list, true, matched, &src, fn, arg))
+        return;
     for (uint32_t p = 0; p < MAX_PATTERNS && matched >> p; p++) {
         if (!(matched & (1u << p)))
             continue;
-        VISIT(sv->lists[p], true, matched & ((1u << p) - 1u))
+        if (!visit_list(ix, &sv->lists[p], true, matched & ((1u << p) - 1u), &src, fn, arg))
+            return;
     }
 }
