@@ -21,7 +21,12 @@ typedef enum iam_err {
     IAM_E_SYNTAX,    /* input is not well-formed (JSON syntax, bad token) */
     IAM_E_MALFORMED, /* well-formed but not a valid document of its kind */
     IAM_E_LIMIT,     /* a size or count limit was exceeded */
-    IAM_E_IO         /* reading or writing a file failed */
+    IAM_E_IO,        /* reading or writing a file failed */
+    IAM_E_NOTFOUND,  /* the named entity does not exist */
+    IAM_E_EXISTS,    /* an entity with that name or id already exists */
+    IAM_E_CONFLICT,  /* the change would break a relation (delete in use) */
+    IAM_E_CRYPTO,    /* a cryptographic check or primitive failed */
+    IAM_E_STORE      /* the database failed (busy, corrupt, full) */
 } iam_err;
 
 /* Where and why a call failed. Filled on error when the caller passes one;

@@ -14,6 +14,11 @@ const char *iam_err_str(iam_err err)
     case IAM_E_MALFORMED: return "malformed document";
     case IAM_E_LIMIT: return "limit exceeded";
     case IAM_E_IO: return "input/output error";
+    case IAM_E_NOTFOUND: return "not found";
+    case IAM_E_EXISTS: return "already exists";
+    case IAM_E_CONFLICT: return "conflict";
+    case IAM_E_CRYPTO: return "cryptographic failure";
+    case IAM_E_STORE: return "store failure";
     }
     return "unknown error";
 }
