@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# scripts/deps.sh [run|test]  - install the Debian (bookworm) packages iamd needs.
+# scripts/deps.sh [run|test|bench]  - install the Debian (bookworm) packages iamd needs.
 #
 #   run   what scripts/run.sh needs: the gcc toolchain, CMake/Ninja and the
 #         libraries libiam and iamctl link (and cmocka, which every CMake
 #         configure of the tree looks for).
 #   test  the above plus what scripts/test.sh needs: clang, its sanitizer and
-#         libFuzzer runtimes, and the symbolizer for readable stack traces.
-#         This is the default.
+#         libFuzzer runtimes, the symbolizer for readable stack traces, and
+#         the real AWS clients of the end-to-end tests. This is the default.
+#   bench the above plus the peers and load generator of bench/.
 #
 # Idempotent and quiet: it asks dpkg which packages are missing, and only then
 # runs apt-get update + install (as root, or through sudo when not root). When
@@ -23,19 +24,31 @@ RUN_PACKAGES=(
     pkg-config        # how CMake finds the libraries below
     libjansson-dev    # JSON (libiam's policy parser)
     libcmocka-dev     # unit tests (looked for by every configure)
+    libssl-dev        # OpenSSL 3: SigV4 HMACs, AES-GCM sealing of secrets, TLS helpers
+    libsqlite3-dev    # the embedded store
+    libsodium-dev     # Argon2id password hashes
+    libmicrohttpd-dev # iamd's HTTP server (TLS through its GnuTLS backend)
 )
 TEST_PACKAGES=(
     clang             # the -Werror clang build, ASan+UBSan, libFuzzer targets
     libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes
     llvm-14           # llvm-symbolizer: symbolized sanitizer stack traces
     python3           # tests/cli/test_cli.sh checks iamctl's --json output
+    python3-pytest    # tests/e2e runner
+    python3-boto3     # tests/e2e: the boto3 IAM client and botocore's SigV4 signer
+    awscli            # tests/e2e: the unmodified aws CLI
+)
+BENCH_PACKAGES=(
+    nginx-light       # the HTTP ceiling the server benchmark compares against
+    wrk               # HTTP load generator with keep-alive
+    curl              # bench/server.sh: health checks, one signed request
 )
 # Tools the scripts themselves use (bash, coreutils' timeout/base64/nproc,
 # grep, sed, awk, find) are Essential in Debian and always present.
 # -----------------------------------------------------------------------------
 
 usage() {
-    echo "usage: scripts/deps.sh [run|test]" >&2
+    echo "usage: scripts/deps.sh [run|test|bench]" >&2
     exit 2
 }
 
@@ -43,6 +56,7 @@ profile=${1:-test}
 case $profile in
     run)  wanted=("${RUN_PACKAGES[@]}") ;;
     test) wanted=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+    bench) wanted=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
     -h|--help) usage ;;
     *)    usage ;;
 esac

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# scripts/run.sh - build iamd and run its main job (the README's run command).
+# scripts/run.sh - build iamd and run it (the README's run command).
 #
-# Installs missing Debian packages (scripts/deps.sh run), builds iamctl with
-# gcc into build/gcc (RelWithDebInfo, the build scripts/test.sh also uses),
-# then runs the main job. Until the server (src/iamd) exists, the main job is
-# a tour of `iamctl policy` on the policies in examples/: validate, evaluate
-# (an allowed request, then two denied ones) and run a decision-case file.
-# Each command is shown with its output and exit status; a denial (exit 1 of
-# `eval`) or an invalid document (exit 1 of `validate`) is an expected
-# outcome, not an error of this script.
+# Installs missing Debian packages (scripts/deps.sh run), builds iamd and
+# iamctl with gcc into build/gcc (RelWithDebInfo, the build scripts/test.sh
+# also uses), initialises a data directory when there is none (an account,
+# the user `admin` with AdministratorAccess, and its access key in
+# DATA_DIR/admin-credentials), then starts `iamd serve` in the foreground
+# and prints the endpoint and the credential file. Ctrl-C (SIGINT) or
+# SIGTERM drains requests in flight and stops it.
+#
+# Environment (all optional):
+#   IAMD_DATA_DIR  the data directory   (default /var/lib/iamd as root,
+#                                        else $HOME/.local/share/iamd)
+#   IAMD_LISTEN    HOST:PORT to listen  (default 127.0.0.1:8080)
+#   IAMD_REGION    the region           (default us-east-1)
+# As root, iamd runs as the system user `iamd`, created here when missing,
+# which owns the data directory.
 
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -16,60 +23,48 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$IAM_ROOT"
 
 "$IAM_ROOT/scripts/deps.sh" run
-echo "run: building iamctl in build/gcc"
+echo "run: building iamd and iamctl in build/gcc"
 mkdir -p build/logs
 if ! iam_configure build/gcc gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/logs/run-configure.log 2>&1; then
     cat build/logs/run-configure.log >&2
     echo "run: cmake configure failed" >&2
     exit 1
 fi
-cmake --build build/gcc -j "$IAM_JOBS" --target iamctl -- --quiet
+cmake --build build/gcc -j "$IAM_JOBS" --target iamd iamctl -- --quiet
 
-IAMCTL=build/gcc/src/iamctl/iamctl
-unexpected=0
-
-# show EXPECTED_STATUS DESCRIPTION -- ARGS...: runs `iamctl ARGS`, prints the
-# command, its output and its exit status.
-show() {
-    local expect=$1 what=$2 rc=0
-    shift 3
-    echo
-    echo "---- $what"
-    echo "\$ iamctl $*"
-    "$IAMCTL" "$@" || rc=$?
-    echo "(exit status $rc)"
-    if [[ $rc != "$expect" ]]; then
-        echo "run: expected exit status $expect here" >&2
-        unexpected=1
+IAMD=$IAM_ROOT/build/gcc/src/iamd/iamd
+if [[ $(id -u) == 0 ]]; then
+    data=${IAMD_DATA_DIR:-/var/lib/iamd}
+    if ! id -u iamd >/dev/null 2>&1; then
+        echo "run: creating the system user iamd"
+        useradd --system --home-dir "$data" --no-create-home --shell /usr/sbin/nologin iamd
     fi
-}
-
-alice=(--principal arn:aws:iam::111122223333:user/alice --principal-kind iam_user)
-report=arn:aws:s3:::reports/q3.csv
-
-show 0 "A valid identity policy: read the reports bucket, with MFA" -- \
-    policy validate --kind identity examples/s3-reader.json
-show 1 "An invalid one: every error with its JSON path" -- \
-    policy validate --kind identity examples/bad-policy.json
-show 0 "alice reads a report, signed in with MFA: Allowed" -- \
-    policy eval --policy identity=examples/s3-reader.json \
-    --action s3:GetObject --resource "$report" "${alice[@]}" \
-    --context aws:MultiFactorAuthPresent=true
-show 1 "The same read without MFA: no statement allows it (implicit deny)" -- \
-    policy eval --policy identity=examples/s3-reader.json \
-    --action s3:GetObject --resource "$report" "${alice[@]}" \
-    --context aws:MultiFactorAuthPresent=false
-show 1 "Deleting it, with the deny-delete guardrail attached: explicit deny" -- \
-    policy eval --policy identity=examples/s3-reader.json \
-    --policy identity=examples/deny-delete.json \
-    --action s3:DeleteObject --resource "$report" "${alice[@]}" \
-    --context aws:MultiFactorAuthPresent=true
-show 0 "The decision cases kept next to these policies" -- \
-    policy test examples/s3-reader.cases.jsonl
-
-echo
-if ((unexpected)); then
-    echo "run: some commands did not give the expected exit status (see above)" >&2
-    exit 1
+    user_args=(--user iamd)
+else
+    data=${IAMD_DATA_DIR:-$HOME/.local/share/iamd}
+    user_args=()
 fi
-echo "run: done. iamctl is at $IAMCTL; try it on your own policies (see README.md)."
+listen=${IAMD_LISTEN:-127.0.0.1:8080}
+region=${IAMD_REGION:-us-east-1}
+
+if [[ ! -e $data/iamd.db ]]; then
+    echo "run: initialising $data"
+    "$IAMD" init --data-dir "$data" --region "$region"
+fi
+if [[ $(id -u) == 0 ]]; then
+    chown -R iamd: "$data"
+fi
+
+cat <<MSG
+
+run: iamd is starting on http://$listen (region $region, data in $data)
+run: the admin's access key is in $data/admin-credentials. Try:
+
+  AWS_SHARED_CREDENTIALS_FILE=$data/admin-credentials \\
+    aws --endpoint-url http://$listen --region $region iam list-users
+
+  or set up a profile with: build/gcc/src/iamctl/iamctl configure \\
+    --endpoint-url http://$listen --credentials-file $data/admin-credentials
+
+MSG
+exec "$IAMD" serve --data-dir "$data" --listen "$listen" --region "$region" "${user_args[@]}"

@@ -16,6 +16,10 @@
 #   cases-asan  the same decision cases with the ASan+UBSan iamctl
 #   cli         tests/cli/test_*.sh (iamctl from the outside: exit statuses,
 #               output, bad input) against the gcc and the ASan+UBSan iamctl
+#   e2e         tests/e2e (pytest): a fresh iamd driven by boto3, botocore's
+#               signer and the aws CLI, against the gcc iamd
+#   e2e-asan    the same suite against the ASan+UBSan iamd (any sanitizer
+#               report makes iamd exit non-zero, which the suite checks)
 # Then a table of the steps and ONE closing line, `N passed, N failed`, which
 # sums the test units: ctest tests, decision cases, one per fuzz target, one
 # per lint or compile check, and one for any step that failed without
@@ -34,7 +38,7 @@ LOGDIR=$IAM_ROOT/build/logs
 mkdir -p "$LOGDIR"
 iam_sanitizer_env
 
-ALL_STEPS="deps lint gcc clang asan fuzz cases cases-asan cli"
+ALL_STEPS="deps lint gcc clang asan fuzz cases cases-asan cli e2e e2e-asan"
 WANT_STEPS=" ${IAM_STEPS:-$ALL_STEPS} "
 for s in $WANT_STEPS; do
     if [[ " $ALL_STEPS " != *" $s "* ]]; then
@@ -256,6 +260,33 @@ step_cli() {
     return "$rc"
 }
 
+# run_e2e NAME BUILD: the pytest suite against BUILD's iamd and iamctl;
+# pytest's own last line ("== 12 passed, 1 failed in 3.2s ==") is counted.
+run_e2e() {
+    local name=$1 build=$2 log rc line p f
+    log=$(log_of "$name")
+    if [[ ! -x $IAM_ROOT/build/$build/src/iamd/iamd ]]; then
+        echo "build/$build/src/iamd/iamd was not built; cannot run tests/e2e"
+        STEP_F=1
+        STEP_NOTE+="no $build iamd; "
+        return 1
+    fi
+    IAMD_BIN=$IAM_ROOT/build/$build/src/iamd/iamd \
+        IAMCTL_BIN=$IAM_ROOT/build/$build/src/iamctl/iamctl \
+        logged "$log" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+    rc=$?
+    line=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1)
+    p=0 f=0
+    [[ $line =~ ([0-9]+)\ passed ]] && p=${BASH_REMATCH[1]}
+    [[ $line =~ ([0-9]+)\ failed ]] && f=${BASH_REMATCH[1]}
+    [[ $line =~ ([0-9]+)\ errors? ]] && f=$((f + BASH_REMATCH[1]))
+    STEP_P=$p STEP_F=$f
+    return "$rc"
+}
+
+step_e2e() { run_e2e e2e gcc; }
+step_e2e-asan() { run_e2e e2e-asan asan; }
+
 # now_ms: wall clock in milliseconds.
 now_ms() {
     local t=${EPOCHREALTIME/[.,]/}
@@ -302,6 +333,8 @@ step fuzz       "libFuzzer, one shared budget"
 step cases      "decision cases (iamctl policy test)"
 step cases-asan "decision cases under ASan+UBSan"
 step cli        "iamctl from the outside (tests/cli)"
+step e2e        "iamd through boto3, botocore and the aws CLI (tests/e2e)"
+step e2e-asan   "tests/e2e against the ASan+UBSan iamd"
 
 echo
 echo "==== summary (logs in build/logs/)"

@@ -7,5 +7,6 @@
 int cli_cmd_policy_eval(int argc, char **argv);
 int cli_cmd_policy_test(int argc, char **argv);
 int cli_cmd_policy_validate(int argc, char **argv);
+int cli_cmd_configure(int argc, char **argv);
 
 #endif /* IAMCTL_COMMANDS_H */

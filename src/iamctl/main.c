@@ -1,6 +1,7 @@
-/* main.c - iamctl: the command-line tool of iamd. For now, the offline
- * policy tools on libiam: `iamctl policy eval|test|validate`. This file only
- * dispatches; every command lives in its own cmd_*.c. */
+/* main.c - iamctl: the command-line tool of iamd: the offline policy tools
+ * on libiam (`iamctl policy eval|test|validate`) and client set-up
+ * (`iamctl configure`). This file only dispatches; every command lives in
+ * its own cmd_*.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,9 @@ static const char USAGE[] =
     "  policy eval      decide one request against policy files\n"
     "  policy test      run decision-case files (JSON Lines)\n"
     "  policy validate  check a policy document, per policy kind\n"
+    "\n"
+    "Setting up clients:\n"
+    "  configure        write an AWS CLI/SDK profile for an iamd endpoint\n"
     "\n"
     "Run 'iamctl policy <command> --help' for the options of a command.\n"
     "Exit status: 0 success/allowed/valid, 1 denied/invalid/failed, 2 usage or input error.\n";
@@ -77,6 +81,8 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("iamctl %s\n", IAMCTL_VERSION);
         rc = CLI_EXIT_OK;
+    } else if (strcmp(argv[1], "configure") == 0) {
+        rc = cli_cmd_configure(argc - 1, argv + 1);
     } else if (strcmp(argv[1], "policy") == 0) {
         rc = policy_main(argc - 1, argv + 1);
     } else {
