@@ -174,6 +174,8 @@ static const char migration_1[] =
     " arn TEXT NOT NULL,"
     " unique_id TEXT NOT NULL,"
     " PRIMARY KEY(owner_kind, owner_id, arn));"
+    /* A deleted or renamed principal finds the policies that name it. */
+    "CREATE INDEX bindings_arn ON bindings(arn);"
 
     "CREATE TABLE changes("
     " rev INTEGER PRIMARY KEY AUTOINCREMENT,"
