@@ -517,7 +517,7 @@ static void change_sets(void **state)
 
     /* an id too long for iam_change: the whole call is undone, the txn
      * stays usable and its revision is exact */
-    char long_arn[300];
+    char long_arn[400];
     memset(long_arn, 'a', sizeof long_arn - 1);
     long_arn[sizeof long_arn - 1] = '\0';
     t = begin(f->st);
