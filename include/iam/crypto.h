@@ -35,10 +35,14 @@ IAM_API void iam_hex_encode(const uint8_t *in, size_t n, char *out);
 
 /* AWS-shaped identifiers. iam_id_new: prefix (e.g. "AIDA", "AKIA", "ASIA",
  * "AROA", "AGPA", "ANPA", "AIPA"; exactly 4 chars of A-Z and 2-7) followed by
- * 16 random chars from AWS's alphabet (A-Z and 2-7, i.e. base32),
- * NUL-terminated: out needs 21 bytes. IAM_E_INVALID for another prefix,
+ * random chars from AWS's alphabet (A-Z and 2-7, i.e. base32),
+ * NUL-terminated. As on AWS, access key ids (AKIA, ASIA) have 20 chars in
+ * all and unique ids of entities (AIDA, AROA, ...) 21: iam_id_length()
+ * tells; out needs IAM_ID_LEN + 1 bytes. IAM_E_INVALID for another prefix,
  * IAM_E_CRYPTO when the generator fails. */
-#define IAM_ID_LEN 20
+#define IAM_ID_LEN 21     /* the longest id */
+#define IAM_KEY_ID_LEN 20 /* access key ids */
+IAM_API size_t iam_id_length(const char *prefix);
 IAM_API IAM_NODISCARD iam_err iam_id_new(const char *prefix, char out[IAM_ID_LEN + 1]);
 /* Deterministic id of the same shape from a name (SHA-256 of prefix and
  * name), for AWS-managed policies that ship without ids. The same (prefix,

@@ -10,46 +10,58 @@ static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 static const char secret_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 #define ID_PREFIX_LEN 4
-#define ID_RANDOM_LEN (IAM_ID_LEN - ID_PREFIX_LEN)
+#define ID_RANDOM_MAX (IAM_ID_LEN - ID_PREFIX_LEN)
 
 static bool is_base32_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7');
 }
 
+size_t iam_id_length(const char *prefix)
+{
+    /* Access key ids are one character shorter than entity ids on AWS
+     * (AKIAIOSFODNN7EXAMPLE vs AIDAJQABLZS4A3QDU576Q). */
+    if (prefix != NULL && (strncmp(prefix, "AKIA", 4) == 0 || strncmp(prefix, "ASIA", 4) == 0))
+        return IAM_KEY_ID_LEN;
+    return IAM_ID_LEN;
+}
+
 iam_err iam_id_new(const char *prefix, char out[IAM_ID_LEN + 1])
 {
-    uint8_t rnd[ID_RANDOM_LEN];
+    uint8_t rnd[ID_RANDOM_MAX];
     iam_err err;
+    size_t n;
 
     if (prefix == NULL || strlen(prefix) != ID_PREFIX_LEN)
         return IAM_E_INVALID;
     for (size_t i = 0; i < ID_PREFIX_LEN; i++)
         if (!is_base32_char(prefix[i]))
             return IAM_E_INVALID;
-    err = iam_random_bytes(rnd, sizeof rnd);
+    n = iam_id_length(prefix) - ID_PREFIX_LEN;
+    err = iam_random_bytes(rnd, n);
     if (err != IAM_OK)
         return err;
     memcpy(out, prefix, ID_PREFIX_LEN);
-    for (size_t i = 0; i < ID_RANDOM_LEN; i++)
+    for (size_t i = 0; i < n; i++)
         out[ID_PREFIX_LEN + i] = base32_alphabet[rnd[i] & 31];
-    out[IAM_ID_LEN] = '\0';
+    out[ID_PREFIX_LEN + n] = '\0';
     return IAM_OK;
 }
 
 void iam_id_derive(const char *prefix, iam_str name, char out[IAM_ID_LEN + 1])
 {
     uint8_t md[32];
-    size_t plen = prefix ? strnlen(prefix, ID_PREFIX_LEN) : 0;
+    size_t plen = prefix ? strnlen(prefix, ID_PREFIX_LEN) : 0, n;
 
     for (size_t i = 0; i < ID_PREFIX_LEN; i++)
         out[i] = i < plen ? prefix[i] : 'A';
     /* HMAC keyed by the (padded) prefix over the name: deterministic, and
      * one name gives unrelated ids under different prefixes. */
     iam_hmac_sha256(out, ID_PREFIX_LEN, name.ptr, name.len, md);
-    for (size_t i = 0; i < ID_RANDOM_LEN; i++)
+    n = iam_id_length(out) - ID_PREFIX_LEN;
+    for (size_t i = 0; i < n; i++)
         out[ID_PREFIX_LEN + i] = base32_alphabet[md[i] & 31];
-    out[IAM_ID_LEN] = '\0';
+    out[ID_PREFIX_LEN + n] = '\0';
 }
 
 iam_err iam_secret_key_new(char out[IAM_SECRET_KEY_LEN + 1])
