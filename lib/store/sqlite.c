@@ -481,6 +481,8 @@ static void unlink_db(const char *path)
         (void)unlink(buf);
 }
 
+static iam_err touch_prepare(iam_store *st);
+
 iam_err iam_store_open(const char *location, bool create, const iam_keyring *kr, iam_store **out, iam_diag *diag)
 {
     iam_store *st = NULL;
@@ -535,6 +537,13 @@ iam_err iam_store_open(const char *location, bool create, const iam_keyring *kr,
         goto fail;
     if ((err = migrate(st->db, &st->schema_version, diag)) != IAM_OK)
         goto fail;
+    /* The last-use connection is opened now, not on first use: iamd drops
+     * root privileges after opening the store, and the database file is
+     * 0600, so a later open would fail. */
+    if ((err = touch_prepare(st)) != IAM_OK) {
+        diag_set(diag, "cannot open a second connection to %s", location);
+        goto fail;
+    }
     *out = st;
     return IAM_OK;
 fail:
