@@ -1234,7 +1234,8 @@ static iam_err revs_patch(ld *L, snap_revs **out)
     for (uint32_t p = 0; p < pr->n; p++)
         if ((rv->r[p] = pr->r[p]) != NULL)
             atomic_fetch_add_explicit(&rv->r[p]->refs, 1, memory_order_relaxed);
-    qsort(L->rd, L->n_rd, sizeof(*L->rd), rd_cmp);
+    if (L->n_rd > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(L->rd, L->n_rd, sizeof(*L->rd), rd_cmp);
     for (size_t i = 0; i < L->n_rd;) {
         uint32_t p = L->rd[i].pslot;
         size_t j = i;
