@@ -237,8 +237,8 @@ iam_err iam_unseal(const iam_keyring *kr, const char *purpose, iam_str aad, cons
     if (ctlen > 0 && (EVP_DecryptUpdate(ctx, out, &len, ct, (int)ctlen) != 1 || (size_t)len != ctlen))
         goto done;
     if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG, tag) != 1 ||
-        EVP_DecryptFinal_ex(ctx, (uint8_t *)out + ctlen, &len) != 1)
-        goto done;
+        EVP_DecryptFinal_ex(ctx, ctlen > 0 ? (uint8_t *)out + ctlen : tag, &len) != 1)
+        goto done; /* (GCM's final step writes nothing; an empty plaintext may have out == NULL) */
     *out_len = ctlen;
     err = IAM_OK;
 done:
