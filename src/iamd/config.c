@@ -2,10 +2,13 @@
  * an optional config file (`--config FILE` or IAMD_CONFIG; `key = value`
  * lines, '#' comments, keys as the long flags without "--"), the IAMD_*
  * environment, and the command-line flags. `--help` prints every option
- * of the subcommand with its variable and default. */
+ * of the subcommand with its variable and default.
+ * srv_config_parse_text parses config-file text from memory alone (no
+ * environment, no flags, errors into a buffer): the fuzz target's entry. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +79,23 @@ static const opt_def k_opts[O_COUNT] = {
 typedef struct raw {
     char *v[O_COUNT];
     int level[O_COUNT]; /* 0 unset, 1 file, 2 env, 3 flag */
+    char *err;          /* NULL: errors go to stderr (the CLI); else the first one is kept here */
+    size_t err_cap;
 } raw;
+
+/* Reports a configuration error: on stderr for the CLI, or into r->err
+ * (first error only) when parsing from memory, which must not print. */
+static void cfg_error(raw *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cfg_error(raw *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (r->err == NULL)
+        vfprintf(stderr, fmt, ap);
+    else if (r->err[0] == 0)
+        vsnprintf(r->err, r->err_cap, fmt, ap);
+    va_end(ap);
+}
 
 static bool set_val(raw *r, opt_id id, int level, const char *val)
 {
@@ -135,24 +154,29 @@ static char *trim(char *s)
     return s;
 }
 
-static bool load_file(raw *r, const char *path, unsigned cmd)
+/* Reads `key = value` lines from f; `path` names the source in errors. */
+static bool load_stream(raw *r, FILE *f, const char *path, unsigned cmd)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "iamd: cannot read config file %s: %s\n", path, strerror(errno));
-        return false;
-    }
     char line[4096];
     int lineno = 0;
     bool ok = true;
     while (ok && fgets(line, sizeof line, f) != NULL) {
         lineno++;
+        /* A line that fills the buffer without its newline is too long:
+         * reading on would parse its tail as a line of its own (a crafted
+         * value could end in "region=x" and set an option). */
+        size_t got = strlen(line);
+        if (got == sizeof line - 1 && line[got - 1] != '\n' && !feof(f)) {
+            cfg_error(r, "iamd: %s:%d: line longer than %zu bytes\n", path, lineno, sizeof line - 2);
+            ok = false;
+            break;
+        }
         char *s = trim(line);
         if (*s == 0 || *s == '#')
             continue;
         char *eq = strchr(s, '=');
         if (eq == NULL) {
-            fprintf(stderr, "iamd: %s:%d: expected key = value\n", path, lineno);
+            cfg_error(r, "iamd: %s:%d: expected key = value\n", path, lineno);
             ok = false;
             break;
         }
@@ -165,12 +189,23 @@ static bool load_file(raw *r, const char *path, unsigned cmd)
         }
         int id = find_opt(key, strlen(key));
         if (id < 0 || id == O_CONFIG) {
-            fprintf(stderr, "iamd: %s:%d: unknown key '%s'\n", path, lineno, key);
+            cfg_error(r, "iamd: %s:%d: unknown key '%s'\n", path, lineno, key);
             ok = false;
         } else if (k_opts[id].cmds & cmd) {
             ok = set_val(r, (opt_id)id, 1, val);
         }
     }
+    return ok;
+}
+
+static bool load_file(raw *r, const char *path, unsigned cmd)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        cfg_error(r, "iamd: cannot read config file %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = load_stream(r, f, path, cmd);
     fclose(f);
     return ok;
 }
@@ -349,7 +384,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
     cfg->threads = ncpu > 0 ? (unsigned)ncpu : 1;
     if (r->v[O_MAX_BODY] != NULL) {
         if (!parse_uint(r->v[O_MAX_BODY], (unsigned long long)1 << 30, &v) || v < 1024) {
-            fprintf(stderr, "iamd: --max-body must be a number of bytes from 1024 to 1073741824\n");
+            cfg_error(r, "iamd: --max-body must be a number of bytes from 1024 to 1073741824\n");
             rc = 1;
         } else {
             cfg->max_body = (size_t)v;
@@ -357,7 +392,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
     }
     if (r->v[O_MAX_CONNECTIONS] != NULL) {
         if (!parse_uint(r->v[O_MAX_CONNECTIONS], 1000000, &v) || v < 1) {
-            fprintf(stderr, "iamd: --max-connections must be 1..1000000\n");
+            cfg_error(r, "iamd: --max-connections must be 1..1000000\n");
             rc = 1;
         } else {
             cfg->max_connections = (unsigned)v;
@@ -365,7 +400,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
     }
     if (r->v[O_TIMEOUT] != NULL) {
         if (!parse_uint(r->v[O_TIMEOUT], 86400, &v) || v < 1) {
-            fprintf(stderr, "iamd: --timeout must be 1..86400 seconds\n");
+            cfg_error(r, "iamd: --timeout must be 1..86400 seconds\n");
             rc = 1;
         } else {
             cfg->timeout = (unsigned)v;
@@ -373,7 +408,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
     }
     if (r->v[O_THREADS] != NULL) {
         if (!parse_uint(r->v[O_THREADS], 1024, &v) || v < 1) {
-            fprintf(stderr, "iamd: --threads must be 1..1024\n");
+            cfg_error(r, "iamd: --threads must be 1..1024\n");
             rc = 1;
         } else {
             cfg->threads = (unsigned)v;
@@ -392,7 +427,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
             char *t = trim(p);
             if (*t) {
                 if (!srv_cidr_parse(t, &cfg->trusted[cfg->n_trusted])) {
-                    fprintf(stderr, "iamd: --trusted-proxy: not an address or CIDR: %s\n", t);
+                    cfg_error(r, "iamd: --trusted-proxy: not an address or CIDR: %s\n", t);
                     rc = 1;
                 } else {
                     cfg->n_trusted++;
@@ -411,7 +446,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
             char *eq = strchr(t, '=');
             uint32_t *f = eq ? quota_field(&cfg->quotas, t, (size_t)(eq - t)) : NULL;
             if (*t && (f == NULL || !parse_uint(trim(eq + 1), UINT32_MAX, &v))) {
-                fprintf(stderr, "iamd: --quota: expected NAME=N with a known quota name: %s\n", t);
+                cfg_error(r, "iamd: --quota: expected NAME=N with a known quota name: %s\n", t);
                 rc = 1;
             } else if (f != NULL) {
                 *f = (uint32_t)v;
@@ -421,17 +456,17 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
     }
     srv_log_level lvl;
     if (!srv_log_level_parse(cfg->log_level, &lvl)) {
-        fprintf(stderr, "iamd: --log-level must be debug, info, warn or error\n");
+        cfg_error(r, "iamd: --log-level must be debug, info, warn or error\n");
         rc = 1;
     } else {
         srv_log_set_level(lvl);
     }
     if (cfg->data_dir == NULL || *cfg->data_dir == 0) {
-        fprintf(stderr, "iamd: --data-dir is required (or IAMD_DATA_DIR)\n");
+        cfg_error(r, "iamd: --data-dir is required (or IAMD_DATA_DIR)\n");
         rc = 1;
     }
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
-        fprintf(stderr, "iamd: --tls-cert and --tls-key go together\n");
+        cfg_error(r, "iamd: --tls-cert and --tls-key go together\n");
         rc = 1;
     }
     if (cfg->account_id != NULL) {
@@ -440,7 +475,7 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
         for (size_t i = 0; ok && i < n; i++)
             ok = cfg->account_id[i] >= '0' && cfg->account_id[i] <= '9';
         if (!ok) {
-            fprintf(stderr, "iamd: --account-id must be 12 digits\n");
+            cfg_error(r, "iamd: --account-id must be 12 digits\n");
             rc = 1;
         }
     }
@@ -507,6 +542,44 @@ int srv_config_parse(srv_config *cfg, unsigned cmd, const char *cmd_name, int ar
             continue;
         if (!set_val(&r, (opt_id)id, 3, val))
             rc = 1;
+    }
+    if (rc == 0)
+        rc = finish(cfg, &r, cmd);
+    for (int i = 0; i < O_COUNT; i++)
+        free(r.v[i]);
+    return rc;
+}
+
+/* Parses config-file text (`len` bytes at `text`, NUL bytes allowed) for
+ * the subcommand mask `cmd` exactly as `--config FILE` would, but without
+ * the environment or flags, and without printing: the first error goes to
+ * err[err_cap] (may be NULL). Returns 0 or 1 as srv_config_parse does; cfg
+ * is to be freed with srv_config_free either way. For the fuzz target
+ * (fuzz/fuzz_srv_config.c); declared there, as srv_int.h is the lead's. */
+int srv_config_parse_text(srv_config *cfg, unsigned cmd, const char *text, size_t len, char *err, size_t err_cap)
+{
+    memset(cfg, 0, sizeof *cfg);
+    raw r;
+    memset(&r, 0, sizeof r);
+    char none[1];
+    r.err = err != NULL && err_cap > 0 ? err : none;
+    r.err_cap = err != NULL && err_cap > 0 ? err_cap : sizeof none;
+    r.err[0] = 0;
+    int rc = 0;
+    if (len > 0) {
+        /* fmemopen + the same fgets loop as a file: identical line
+         * splitting (4095-byte chunks) and NUL handling. */
+        char *copy = malloc(len);
+        FILE *f = copy != NULL ? (memcpy(copy, text, len), fmemopen(copy, len, "r")) : NULL;
+        if (f == NULL) {
+            cfg_error(&r, "iamd: out of memory\n");
+            rc = 1;
+        } else {
+            if (!load_stream(&r, f, "<config>", cmd))
+                rc = 1;
+            fclose(f);
+        }
+        free(copy);
     }
     if (rc == 0)
         rc = finish(cfg, &r, cmd);

@@ -34,12 +34,24 @@ static void vadd(vcheck *v, const char *constraint)
         v->what[v->n++] = constraint;
 }
 
+/* How many bytes of `s` an error message shows: at most 256, cut before a
+ * UTF-8 continuation byte so that the message (which the reply carries as
+ * XML text) stays valid UTF-8; cutting inside a character made the <Error>
+ * reply unparsable (found by fuzz/fuzz_srv_params). */
+static size_t show_len(iam_str s)
+{
+    size_t n = s.len > 256 ? 256 : s.len;
+    while (n > 0 && n < s.len && ((unsigned char)s.ptr[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 static bool vfail(vcheck *v)
 {
     srv_call *c = v->c;
     char *msg = srv_strf(c, "%zu validation error%s detected: ", v->n, v->n == 1 ? "" : "s");
     for (size_t i = 0; i < v->n && msg != NULL; i++) {
-        size_t show = v->value.len > 256 ? 256 : v->value.len;
+        size_t show = show_len(v->value);
         if (v->null_value)
             msg = srv_strf(c, "%s%sValue null at '%s' failed to satisfy constraint: %s", msg, i ? "; " : "",
                            v->field, v->what[i]);
@@ -243,7 +255,7 @@ bool srv_param_arn(srv_call *c, const char *name, bool required, iam_str *out)
         ok = false;
     }
     if (!ok)
-        return srv_fail(c, "InvalidInput", "ARN %.*s is not valid.", (int)(s.len > 256 ? 256 : s.len), s.ptr);
+        return srv_fail(c, "InvalidInput", "ARN %.*s is not valid.", (int)show_len(s), s.ptr);
     *out = s;
     return true;
 }

@@ -69,6 +69,9 @@ typedef struct srv_config {
  * when the caller should go on, 1 after printing an error, 2 after
  * printing --help. */
 int srv_config_parse(srv_config *cfg, unsigned cmd, const char *cmd_name, int argc, char **argv);
+/* Parses config-file text from memory only (no environment, no printing):
+ * 0 on success, 1 with the first error in err (for the fuzz target). */
+int srv_config_parse_text(srv_config *cfg, unsigned cmd, const char *text, size_t len, char *err, size_t err_cap);
 void srv_config_free(srv_config *cfg);
 /* AWS's default quotas. */
 void srv_quotas_default(srv_quotas *q);

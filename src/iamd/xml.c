@@ -84,10 +84,21 @@ void srv_xml_text(srv_xml *x, const char *s, size_t n)
                 rep = "&#xFFFD;";
             break;
         }
+        /* U+FFFE and U+FFFF (EF BF BE / EF BF BF) are valid UTF-8 that
+         * parameters accept (tags take any non-ASCII), but not XML 1.0
+         * characters: a reply holding one does not parse (found by
+         * fuzz/fuzz_srv_params). Written as U+FFFD like the controls. */
+        size_t skip = 1;
+        if ((unsigned char)s[i] == 0xEF && n - i >= 3 && (unsigned char)s[i + 1] == 0xBF &&
+            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF)) {
+            rep = "&#xFFFD;";
+            skip = 3;
+        }
         if (rep != NULL) {
             srv_xml_raw(x, s + start, i - start);
             raw_c(x, rep);
-            start = i + 1;
+            start = i + skip;
+            i += skip - 1;
         }
     }
     srv_xml_raw(x, s + start, n - start);
