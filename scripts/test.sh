@@ -261,7 +261,7 @@ step_cli() {
 }
 
 # run_e2e NAME BUILD: the pytest suite against BUILD's iamd and iamctl;
-# pytest's own last line ("== 12 passed, 1 failed in 3.2s ==") is counted.
+# pytest's own last line ("12 passed, 1 failed in 3.2s") is counted.
 run_e2e() {
     local name=$1 build=$2 log rc line p f
     log=$(log_of "$name")
@@ -275,12 +275,19 @@ run_e2e() {
         IAMCTL_BIN=$IAM_ROOT/build/$build/src/iamctl/iamctl \
         logged "$log" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
     rc=$?
-    line=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1)
+    # pytest -q ends with "172 passed, 1 skipped in 45.95s" (decorated with
+    # '=' signs in other modes).
+    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|errors?|skipped).* in [0-9.]+s' "$log" | tail -n 1)
     p=0 f=0
     [[ $line =~ ([0-9]+)\ passed ]] && p=${BASH_REMATCH[1]}
     [[ $line =~ ([0-9]+)\ failed ]] && f=${BASH_REMATCH[1]}
     [[ $line =~ ([0-9]+)\ errors? ]] && f=$((f + BASH_REMATCH[1]))
     STEP_P=$p STEP_F=$f
+    if [[ -z $line ]]; then
+        STEP_F=$((STEP_F + 1))
+        STEP_NOTE+="no pytest summary line; "
+        rc=1
+    fi
     return "$rc"
 }
 
