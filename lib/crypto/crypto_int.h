@@ -11,6 +11,12 @@
 void iam__hkdf_sha256_32(const void *salt, size_t salt_len, const void *ikm, size_t ikm_len, const void *info,
                          size_t info_len, uint8_t out[32]);
 
+/* The keyring's derived key for (purpose, epoch), as iam_seal() uses it,
+ * for callers that need a MAC key rather than a sealed blob (lib/auth:
+ * "session-secret"). Such purposes are reserved: never seal under them.
+ * `purpose` as for iam_seal(); IAM_E_INVALID for a bad one. */
+iam_err iam__keyring_key(const iam_keyring *kr, const char *purpose, uint32_t epoch, uint8_t out[32]);
+
 /* Value of a hex digit, or -1. */
 static inline int iam__hex_value(char c)
 {

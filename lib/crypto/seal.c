@@ -138,6 +138,16 @@ static void keyring_key(const iam_keyring *ckr, const char *purpose, size_t plen
     pthread_mutex_unlock(&kr->lock);
 }
 
+iam_err iam__keyring_key(const iam_keyring *kr, const char *purpose, uint32_t epoch, uint8_t out[32])
+{
+    size_t plen;
+
+    if (kr == NULL || out == NULL || !purpose_ok(purpose, &plen))
+        return IAM_E_INVALID;
+    keyring_key(kr, purpose, plen, epoch, out);
+    return IAM_OK;
+}
+
 /* Feeds the associated data to GCM: the blob header, then the purpose with
  * its length (so purpose and aad cannot trade bytes), then the caller's aad. */
 static bool gcm_aad(EVP_CIPHER_CTX *ctx, const uint8_t hdr[SEAL_HDR], const char *purpose, size_t plen, iam_str aad)
