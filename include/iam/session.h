@@ -129,12 +129,16 @@ IAM_API IAM_NODISCARD iam_err iam_session_decode(const iam_keyring *kr, iam_str 
 IAM_API IAM_NODISCARD iam_err iam_session_decode_overflow(iam_str overflow, iam_session *s);
 
 /* The temporary secret access key of a session: 40 characters of the
- * secret-key alphabet, HMAC-SHA256 of the access key id under the keyring's
- * key for purpose "session-secret" (epoch 0 whatever the current epoch, so
- * a live session keeps its secret across an epoch rotation). The same
- * (master key, key id) always gives the same secret. IAM_E_INVALID for a
- * NULL keyring or an empty key id; `out` is set on success only. */
-IAM_API IAM_NODISCARD iam_err iam_session_secret(const iam_keyring *kr, iam_str access_key_id,
+ * secret-key alphabet, HMAC-SHA256 of the access key id and the session's
+ * token under the keyring's key for purpose "session-secret" (epoch 0
+ * whatever the current epoch, so a live session keeps its secret across an
+ * epoch rotation). The token takes part because key ids are short (an ASIA
+ * id carries its account, leaving 40 random bits) while every token holds
+ * its own random GCM nonce: two sessions never share a secret even when
+ * their key ids collide. The same (master key, key id, token) always gives
+ * the same secret. IAM_E_INVALID for a NULL keyring, an empty key id or
+ * token; `out` is set on success only. */
+IAM_API IAM_NODISCARD iam_err iam_session_secret(const iam_keyring *kr, iam_str access_key_id, iam_str token,
                                                  char out[IAM_SECRET_KEY_LEN + 1]);
 
 #endif /* IAM_SESSION_H */

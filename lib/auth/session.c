@@ -541,17 +541,24 @@ iam_err iam_session_decode(const iam_keyring *kr, iam_str access_key_id, iam_str
     return IAM_OK;
 }
 
-iam_err iam_session_secret(const iam_keyring *kr, iam_str access_key_id, char out[IAM_SECRET_KEY_LEN + 1])
+iam_err iam_session_secret(const iam_keyring *kr, iam_str access_key_id, iam_str token,
+                           char out[IAM_SECRET_KEY_LEN + 1])
 {
     uint8_t key[32], mac[32];
+    char msg[64 + IAM_SESSION_TOKEN_MAX];
 
-    if (kr == NULL || out == NULL || !key_id_ok(access_key_id))
+    if (kr == NULL || out == NULL || !key_id_ok(access_key_id) || token.ptr == NULL || token.len == 0 ||
+        token.len >= IAM_SESSION_TOKEN_MAX || access_key_id.len > 63)
         return IAM_E_INVALID;
     /* Epoch 0 always: an HMAC key has no usage limit to rotate away from,
      * and a session's secret must not change while the session lives. */
     if (iam__keyring_key(kr, secret_purpose, 0, key) != IAM_OK)
         return IAM_E_INVALID;
-    iam_hmac_sha256(key, sizeof key, access_key_id.ptr, access_key_id.len, mac);
+    /* key id, a separator that occurs in neither, then the token */
+    memcpy(msg, access_key_id.ptr, access_key_id.len);
+    msg[access_key_id.len] = '\n';
+    memcpy(msg + access_key_id.len + 1, token.ptr, token.len);
+    iam_hmac_sha256(key, sizeof key, msg, access_key_id.len + 1 + token.len, mac);
     /* 30 bytes are exactly 40 base64 characters (240 bits, no padding):
      * the alphabet and length of a long-term secret access key. */
     iam_b64_encode(mac, 30, out);

@@ -621,6 +621,9 @@ static void test_unpack_ref_rules(void **state)
 
 /* ---- secrets -------------------------------------------------------------- */
 
+/* Any token text: the secret binds to its bytes. */
+#define TOK IAM_STR("c2Vzc2lvbi10b2tlbi1ieXRlcw==")
+
 static void test_secret(void **state)
 {
     char a[IAM_SECRET_KEY_LEN + 1], b[IAM_SECRET_KEY_LEN + 1], c[IAM_SECRET_KEY_LEN + 1];
@@ -628,22 +631,22 @@ static void test_secret(void **state)
     iam_keyring *kr2;
     (void)state;
 
-    assert_int_equal(iam_session_secret(kr, key_id, a), IAM_OK);
+    assert_int_equal(iam_session_secret(kr, key_id, TOK, a), IAM_OK);
     assert_int_equal(strlen(a), IAM_SECRET_KEY_LEN);
     for (size_t i = 0; i < IAM_SECRET_KEY_LEN; i++)
         assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", a[i]));
     /* stable: same call, and another keyring (other epoch) of the same master */
-    assert_int_equal(iam_session_secret(kr, key_id, b), IAM_OK);
+    assert_int_equal(iam_session_secret(kr, key_id, TOK, b), IAM_OK);
     assert_string_equal(a, b);
     memset(m, 0x11, sizeof m);
     assert_int_equal(iam_keyring_new(m, 42, &kr2), IAM_OK);
-    assert_int_equal(iam_session_secret(kr2, key_id, b), IAM_OK);
+    assert_int_equal(iam_session_secret(kr2, key_id, TOK, b), IAM_OK);
     assert_string_equal(a, b);
     iam_keyring_free(kr2);
     /* differs per key id and per master */
-    assert_int_equal(iam_session_secret(kr, IAM_STR("ASIAQ3EXAMPLE2345678"), b), IAM_OK);
+    assert_int_equal(iam_session_secret(kr, IAM_STR("ASIAQ3EXAMPLE2345678"), TOK, b), IAM_OK);
     assert_string_not_equal(a, b);
-    assert_int_equal(iam_session_secret(kr_other, key_id, c), IAM_OK);
+    assert_int_equal(iam_session_secret(kr_other, key_id, TOK, c), IAM_OK);
     assert_string_not_equal(a, c);
     assert_string_not_equal(b, c);
     /* many ids, no collision among them */
@@ -651,15 +654,20 @@ static void test_secret(void **state)
     for (size_t i = 0; i < 64; i++) {
         char id[IAM_ID_LEN + 1];
         assert_int_equal(iam_id_new("ASIA", id), IAM_OK);
-        assert_int_equal(iam_session_secret(kr, iam_str_from_cstr(id), many[i]), IAM_OK);
+        assert_int_equal(iam_session_secret(kr, iam_str_from_cstr(id), TOK, many[i]), IAM_OK);
         for (size_t j = 0; j < i; j++)
             assert_string_not_equal(many[i], many[j]);
     }
     /* refusals; out untouched */
     memcpy(c, "untouched", 10);
-    assert_int_equal(iam_session_secret(kr, IAM_STR(""), c), IAM_E_INVALID);
-    assert_int_equal(iam_session_secret(NULL, key_id, c), IAM_E_INVALID);
+    assert_int_equal(iam_session_secret(kr, IAM_STR(""), TOK, c), IAM_E_INVALID);
+    assert_int_equal(iam_session_secret(NULL, key_id, TOK, c), IAM_E_INVALID);
+    assert_int_equal(iam_session_secret(kr, key_id, IAM_STR(""), c), IAM_E_INVALID);
     assert_string_equal(c, "untouched");
+    /* the same key id with another token (another session that drew the
+     * same 40-bit id) gets another secret */
+    assert_int_equal(iam_session_secret(kr, key_id, IAM_STR("another-token"), b), IAM_OK);
+    assert_string_not_equal(a, b);
 }
 
 /* ---- PackedPolicySize ----------------------------------------------------- */
