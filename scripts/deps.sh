@@ -28,6 +28,9 @@ RUN_PACKAGES=(
     libsqlite3-dev    # the embedded store
     libsodium-dev     # Argon2id password hashes
     libmicrohttpd-dev # iamd's HTTP server (TLS through its GnuTLS backend)
+    liboath-dev       # RFC 6238 TOTP codes of virtual MFA devices
+    libqrencode-dev   # the QR code of CreateVirtualMFADevice
+    libpng-dev        # ... drawn as a PNG
 )
 TEST_PACKAGES=(
     clang             # the -Werror clang build, ASan+UBSan, libFuzzer targets
@@ -37,6 +40,9 @@ TEST_PACKAGES=(
     python3-pytest    # tests/e2e runner
     python3-boto3     # tests/e2e: the boto3 IAM client and botocore's SigV4 signer
     awscli            # tests/e2e: the unmodified aws CLI
+    faketime          # tests/e2e/test_sts_time.py: libfaketime.so.1 moves a second iamd's clock
+    nodejs            # tests/e2e/js: the AWS SDK for JavaScript v3 (needs Node >= 20 and npm;
+                      # NodeSource's nodejs bundles npm, Debian's own 18.x is too old for the SDK)
 )
 BENCH_PACKAGES=(
     nginx-light       # the HTTP ceiling the server benchmark compares against

@@ -21,7 +21,8 @@ typedef enum iam_entity_kind {
     IAM_EK_POLICY,           /* managed policy (customer or AWS) with its versions */
     IAM_EK_ACCESS_KEY,
     IAM_EK_INSTANCE_PROFILE,
-    IAM_EK_OIDC_PROVIDER
+    IAM_EK_OIDC_PROVIDER,
+    IAM_EK_MFA_DEVICE        /* virtual MFA device, keyed by its serial number (an ARN) */
 } iam_entity_kind;
 
 /* The account that owns AWS-managed policies in ARNs ("arn:aws:iam::aws:policy/..."). */
@@ -97,6 +98,27 @@ typedef struct iam_login_profile {
     bool reset_required;
 } iam_login_profile;
 
+/* A virtual MFA device (TOTP). Unassigned devices have no user; an
+ * assigned one belongs to exactly one user of its account. The seed stays
+ * sealed (purpose "mfa-seed", aad = serial); last_step, failures and
+ * locked_until are the replay and brute-force state of the code checks
+ * (iam/totp.h), as of the snapshot: checks re-read them inside their
+ * transaction. */
+typedef struct iam_mfa_device {
+    const char *serial;          /* arn:aws:iam::ACCOUNT:mfa/PATH/NAME */
+    const char *account;
+    const char *name, *path;
+    int64_t created;
+    const char *user_id;         /* NULL = unassigned */
+    int64_t enabled;             /* EnableDate; 0 when unassigned */
+    const uint8_t *sealed_seed;
+    size_t sealed_seed_len;
+    int64_t last_step;           /* last accepted TOTP step; -1 = none */
+    int32_t failures;            /* consecutive wrong codes */
+    int64_t locked_until;        /* 0 = not locked */
+    iam_tags tags;
+} iam_mfa_device;
+
 typedef struct iam_user {
     const char *id;              /* AIDA... */
     const char *account;
@@ -110,6 +132,7 @@ typedef struct iam_user {
     const struct iam_group *const *groups; size_t n_groups; /* sorted by name */
     const iam_access_key *const *keys; size_t n_keys;       /* at most the quota */
     const iam_login_profile *login_profile;                /* NULL = none */
+    const iam_mfa_device *const *mfa_devices; size_t n_mfa_devices; /* by enable date */
 } iam_user;
 
 typedef struct iam_group {

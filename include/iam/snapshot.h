@@ -60,6 +60,8 @@ IAM_API const iam_managed_policy *iam_snap_policy_by_id(const iam_snapshot *s, i
 IAM_API const iam_access_key *iam_snap_access_key(const iam_snapshot *s, iam_str key_id);
 IAM_API const iam_instance_profile *iam_snap_instance_profile(const iam_snapshot *s, iam_str account, iam_str name);
 IAM_API const iam_oidc_provider *iam_snap_oidc_provider(const iam_snapshot *s, iam_str arn);
+/* A virtual MFA device by serial number (its ARN, exact). */
+IAM_API const iam_mfa_device *iam_snap_mfa_device(const iam_snapshot *s, iam_str serial);
 /* The entity (user, role, group) an IAM ARN names, with its unique id;
  * false when none. Used to bind principals in trust policies. */
 IAM_API bool iam_snap_principal_id(const iam_snapshot *s, iam_str arn, const char **unique_id);
@@ -79,6 +81,7 @@ IAM_API iam_snap_list iam_snap_roles(const iam_snapshot *s, iam_str account);   
 IAM_API iam_snap_list iam_snap_policies(const iam_snapshot *s, iam_str account);       /* iam_managed_policy* */
 IAM_API iam_snap_list iam_snap_instance_profiles(const iam_snapshot *s, iam_str account);
 IAM_API iam_snap_list iam_snap_oidc_providers(const iam_snapshot *s, iam_str account);
+IAM_API iam_snap_list iam_snap_virtual_mfa_devices(const iam_snapshot *s, iam_str account); /* by serial */
 IAM_API iam_snap_list iam_snap_accounts(const iam_snapshot *s);
 /* Index of the first item whose lower-cased name is > `after` (case-
  * insensitive), for Marker-based pagination; 0 when after is empty. */

@@ -155,6 +155,57 @@ IAM_API IAM_NODISCARD iam_err iam_txn_access_key_delete(iam_txn *t, iam_str key_
 IAM_API IAM_NODISCARD iam_err iam_store_touch_key(iam_store *st, iam_str key_id, int64_t when,
                                                   iam_str service, iam_str region);
 
+/* ---- STS session overflow (iam/session.h) ----
+ * A session whose policy and tags do not fit in its token keeps them here
+ * under the token's reference id until the session expires. These run on
+ * the store's second connection in their own short transaction, outside
+ * API writes and snapshots (sessions are not entities), and may be called
+ * from any thread. put also deletes rows that expired before `now`.
+ * get: IAM_E_NOTFOUND when there is no such row (or it expired before
+ * `now`), IAM_E_LIMIT when it does not fit in `cap` bytes. */
+IAM_API IAM_NODISCARD iam_err iam_store_session_put(iam_store *st, iam_str ref, const uint8_t *data, size_t len,
+                                                    int64_t expires, int64_t now);
+IAM_API IAM_NODISCARD iam_err iam_store_session_get(iam_store *st, iam_str ref, int64_t now, uint8_t *buf,
+                                                    size_t cap, size_t *len);
+
+/* ---- Virtual MFA devices (keyed by serial number, the device ARN) ----
+ * The seed is sealed here (purpose "mfa-seed", aad = serial) before it is
+ * written; callers pass it in the clear and wipe their copy. */
+#define IAM_MFA_SEED_MAX 64
+typedef struct iam_new_mfa_device {
+    iam_str account, serial, name, path; /* path defaults to "/" */
+    const uint8_t *seed;
+    size_t seed_len;                     /* 1..IAM_MFA_SEED_MAX */
+} iam_new_mfa_device;
+/* IAM_E_EXISTS when the serial or the name (case-insensitively) is taken. */
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_create(iam_txn *t, const iam_new_mfa_device *d);
+/* IAM_E_CONFLICT while the device is assigned to a user. */
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_delete(iam_txn *t, iam_str serial);
+/* Assigns the device to `user_id` (EnableDate = the txn's time) with the
+ * last accepted step, clearing the failure count. IAM_E_EXISTS when it is
+ * assigned already, IAM_E_NOTFOUND for a missing device or user. */
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_enable(iam_txn *t, iam_str serial, iam_str user_id, int64_t last_step);
+/* Unassigns it (it stays, as an unassigned virtual device); last_step is
+ * kept so that codes already used stay used. */
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_deactivate(iam_txn *t, iam_str serial);
+/* The check state of a device, read inside the txn (authoritative: the
+ * snapshot may be older), with the seed opened. The caller wipes `seed`. */
+typedef struct iam_mfa_state {
+    int64_t last_step;
+    int32_t failures;
+    int64_t locked_until;
+    bool assigned;
+    uint8_t seed[IAM_MFA_SEED_MAX];
+    size_t seed_len;
+} iam_mfa_state;
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_state(iam_txn *t, iam_str serial, iam_mfa_state *out);
+/* Writes the check state after a code check. */
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_record(iam_txn *t, iam_str serial, int64_t last_step, int32_t failures,
+                                                 int64_t locked_until);
+/* Tags of a device (same rules as iam_txn_tags_set / _remove). */
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_tags_set(iam_txn *t, iam_str serial, const iam_tag *tags, size_t n);
+IAM_API IAM_NODISCARD iam_err iam_txn_mfa_tags_remove(iam_txn *t, iam_str serial, const iam_str *keys, size_t n);
+
 /* ---- Login profiles (password_hash from iam_password_hash) ---- */
 IAM_API IAM_NODISCARD iam_err iam_txn_login_profile_put(iam_txn *t, iam_str user_id, iam_str password_hash,
                                                         bool reset_required, bool create);

@@ -183,7 +183,45 @@ static const char migration_1[] =
     " entity_id TEXT NOT NULL,"
     " time INTEGER NOT NULL);";
 
+/* 2: server-side overflow of STS sessions whose session policy and tags
+ * do not fit in their token (iam/session.h). Rows are keyed by the random
+ * reference the token carries; `expires` (the session's expiry) lets
+ * writers purge dead rows lazily. Not entities: no change-log rows, no
+ * snapshot. */
+static const char migration_2[] =
+    "CREATE TABLE sessions("
+    " ref TEXT PRIMARY KEY,"
+    " data BLOB NOT NULL,"
+    " expires INTEGER NOT NULL);"
+    "CREATE INDEX sessions_expires ON sessions(expires);";
+
+/* 3: virtual MFA devices (TOTP), keyed by serial number (the device ARN,
+ * arn:PARTITION:iam::ACCOUNT:mfa/PATH/NAME). Names are unique per account
+ * case-insensitively. The seed is sealed (purpose "mfa-seed", aad =
+ * serial). user_id is set while the device is enabled for a user (the
+ * foreign key keeps the user from being deleted meanwhile); last_step is
+ * the last TOTP step accepted (-1 = none: codes are never accepted twice),
+ * failures / locked_until the brute-force lock of the code checks. Tags
+ * live in `tags` with kind IAM_EK_MFA_DEVICE (9). */
+static const char migration_3[] =
+    "CREATE TABLE mfa_devices("
+    " serial TEXT PRIMARY KEY,"
+    " account TEXT NOT NULL REFERENCES accounts(id),"
+    " name TEXT NOT NULL,"
+    " path TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " seed BLOB NOT NULL,"
+    " user_id TEXT REFERENCES users(id),"
+    " enabled INTEGER NOT NULL DEFAULT 0,"
+    " last_step INTEGER NOT NULL DEFAULT -1,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX mfa_devices_name ON mfa_devices(account, name COLLATE NOCASE);"
+    "CREATE INDEX mfa_devices_user ON mfa_devices(user_id);";
+
 const char *const iam__store_migrations[] = {
     migration_1,
+    migration_2,
+    migration_3,
 };
 const int iam__store_migration_count = (int)(sizeof iam__store_migrations / sizeof iam__store_migrations[0]);

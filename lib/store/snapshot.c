@@ -78,6 +78,7 @@ const char *iam__snap_obj_id(iam_entity_kind kind, const void *o)
     case IAM_EK_ACCESS_KEY: return e->m.k.id;
     case IAM_EK_INSTANCE_PROFILE: return e->m.ip.id;
     case IAM_EK_OIDC_PROVIDER: return e->m.o.arn;
+    case IAM_EK_MFA_DEVICE: return e->m.d.serial;
     }
     return "";
 }
@@ -107,6 +108,7 @@ static const char *obj_account(iam_entity_kind kind, const void *o)
     case IAM_EK_ACCESS_KEY: return e->m.k.account;
     case IAM_EK_INSTANCE_PROFILE: return e->m.ip.account;
     case IAM_EK_OIDC_PROVIDER: return e->m.o.account;
+    case IAM_EK_MFA_DEVICE: return e->m.d.account;
     default: return "";
     }
 }
@@ -920,6 +922,11 @@ const iam_oidc_provider *iam_snap_oidc_provider(const iam_snapshot *s, iam_str a
     return tab_by_id(T(s, IAM_EK_OIDC_PROVIDER), arn);
 }
 
+const iam_mfa_device *iam_snap_mfa_device(const iam_snapshot *s, iam_str serial)
+{
+    return tab_by_id(T(s, IAM_EK_MFA_DEVICE), serial);
+}
+
 bool iam_snap_principal_id(const iam_snapshot *s, iam_str arn, const char **unique_id)
 {
     /* arn:PARTITION:iam::ACCOUNT:TYPE/PATH.../NAME */
@@ -1002,6 +1009,11 @@ iam_snap_list iam_snap_instance_profiles(const iam_snapshot *s, iam_str a)
 iam_snap_list iam_snap_oidc_providers(const iam_snapshot *s, iam_str a)
 {
     return tab_alist(T(s, IAM_EK_OIDC_PROVIDER), a);
+}
+
+iam_snap_list iam_snap_virtual_mfa_devices(const iam_snapshot *s, iam_str a)
+{
+    return tab_alist(T(s, IAM_EK_MFA_DEVICE), a);
 }
 iam_snap_list iam_snap_accounts(const iam_snapshot *s) { return tab_alist(T(s, IAM_EK_ACCOUNT), IAM_STR("")); }
 

@@ -14,8 +14,8 @@
 #include "iam/model.h"
 #include "iam/snapshot.h"
 
-/* Kinds are indexed by iam_entity_kind (1..8). */
-#define SNAP_NKINDS 9
+/* Kinds are indexed by iam_entity_kind (1..9). */
+#define SNAP_NKINDS 10
 
 /* One entity: a header, the model struct and an arena holding every
  * string and array the model points to, so one free releases it. The
@@ -36,6 +36,7 @@ typedef struct snap_ent {
         iam_access_key k;
         iam_instance_profile ip;
         iam_oidc_provider o;
+        iam_mfa_device d;
     } m;
     _Alignas(16) unsigned char buf[];
 } snap_ent;

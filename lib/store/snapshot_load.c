@@ -3,8 +3,9 @@
  * derivation of the next snapshot from a change set, which re-reads only
  * the changed entities (the same row code, filtered by id) and re-links the
  * entities that embed pointers to them (cheap copies, no SQL).
- * Kinds are built in dependency order: policies, access keys, groups, users,
- * roles, instance profiles, OIDC providers, accounts; an entity's pointers
+ * Kinds are built in dependency order: policies, access keys, MFA devices,
+ * groups, users, roles, instance profiles, OIDC providers, accounts; an
+ * entity's pointers
  * therefore always name objects of the snapshot being built. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
 
-static const iam_entity_kind build_order[] = { IAM_EK_POLICY, IAM_EK_ACCESS_KEY, IAM_EK_GROUP,
+static const iam_entity_kind build_order[] = { IAM_EK_POLICY, IAM_EK_ACCESS_KEY, IAM_EK_MFA_DEVICE, IAM_EK_GROUP,
                                                IAM_EK_USER, IAM_EK_ROLE, IAM_EK_INSTANCE_PROFILE,
                                                IAM_EK_OIDC_PROVIDER, IAM_EK_ACCOUNT };
 
@@ -46,7 +47,7 @@ typedef struct ld {
     size_t n_rd, cap_rd;
     idset reload[SNAP_NKINDS];
     uint8_t *rebuilt[SNAP_NKINDS];/* per slot: rebuilt in this apply */
-    struct { const char *sql; sqlite3_stmt *st; } stc[48];
+    struct { const char *sql; sqlite3_stmt *st; } stc[96];
     size_t n_stc;
 } ld;
 
@@ -316,6 +317,7 @@ static iam_err row_ref(ld *L, iam_entity_kind k, sqlite3_stmt *st)
 }
 static iam_err row_group_ref(ld *L, snap_ent *e, sqlite3_stmt *st) { (void)e; return row_ref(L, IAM_EK_GROUP, st); }
 static iam_err row_key_ref(ld *L, snap_ent *e, sqlite3_stmt *st) { (void)e; return row_ref(L, IAM_EK_ACCESS_KEY, st); }
+static iam_err row_mfa_ref(ld *L, snap_ent *e, sqlite3_stmt *st) { (void)e; return row_ref(L, IAM_EK_MFA_DEVICE, st); }
 static iam_err row_role_ref(ld *L, snap_ent *e, sqlite3_stmt *st) { (void)e; return row_ref(L, IAM_EK_ROLE, st); }
 
 static iam_err flush_attached(ld *L, snap_ent *e)
@@ -377,6 +379,7 @@ static iam_tags *tags_of(snap_ent *e)
     case IAM_EK_POLICY: return &e->m.p.tags;
     case IAM_EK_INSTANCE_PROFILE: return &e->m.ip.tags;
     case IAM_EK_OIDC_PROVIDER: return &e->m.o.tags;
+    case IAM_EK_MFA_DEVICE: return &e->m.d.tags;
     default: return NULL;
     }
 }
@@ -603,6 +606,9 @@ static const char SQL_UGRP_ONE[] = "SELECT gm.user_id, gm.group_id FROM group_me
 static const char SQL_UKEY_ALL[] =
     "SELECT user_id, id FROM access_keys WHERE user_id IS NOT NULL ORDER BY user_id, created, id";
 static const char SQL_UKEY_ONE[] = "SELECT user_id, id FROM access_keys WHERE user_id = ?1 ORDER BY created, id";
+static const char SQL_UMFA_ALL[] =
+    "SELECT user_id, serial FROM mfa_devices WHERE user_id IS NOT NULL ORDER BY user_id, enabled, serial";
+static const char SQL_UMFA_ONE[] = "SELECT user_id, serial FROM mfa_devices WHERE user_id = ?1 ORDER BY enabled, serial";
 static const char SQL_LOGIN_ALL[] = "SELECT user_id, password_hash, created, reset_required FROM login_profiles";
 static const char SQL_LOGIN_ONE[] =
     "SELECT user_id, password_hash, created, reset_required FROM login_profiles WHERE user_id = ?1";
@@ -649,6 +655,57 @@ static iam_err flush_ukeys(ld *L, snap_ent *e)
     e->m.u.keys = (const iam_access_key *const *)(const void *)items;
     e->m.u.n_keys = n;
     return err;
+}
+
+static iam_err flush_umfa(ld *L, snap_ent *e)
+{
+    const void *const *items;
+    size_t n;
+    iam_err err = take_ptrs(L, e, &items, &n);
+    e->m.u.mfa_devices = (const iam_mfa_device *const *)(const void *)items;
+    e->m.u.n_mfa_devices = n;
+    return err;
+}
+
+/* ---- virtual MFA devices ------------------------------------------------- */
+
+static const char SQL_MFA_ALL[] = "SELECT serial, account, name, path, created, seed, user_id, enabled, last_step, "
+                                  "failures, locked_until FROM mfa_devices";
+static const char SQL_MFA_ONE[] = "SELECT serial, account, name, path, created, seed, user_id, enabled, last_step, "
+                                  "failures, locked_until FROM mfa_devices WHERE serial = ?1";
+
+static iam_err row_mfa(ld *L, sqlite3_stmt *st)
+{
+    snap_ent *e;
+    bool ok = true;
+    iam_err err = ent_begin(L, IAM_EK_MFA_DEVICE, col_text(st, 0), 384, &e);
+    if (err != IAM_OK)
+        return err;
+    iam_mfa_device *d = &e->m.d;
+    d->serial = col_dup(e, st, 0, &ok);
+    d->account = col_dup(e, st, 1, &ok);
+    d->name = col_dup(e, st, 2, &ok);
+    d->path = col_dup(e, st, 3, &ok);
+    d->created = sqlite3_column_int64(st, 4);
+    size_t bl = (size_t)sqlite3_column_bytes(st, 5);
+    const void *blob = sqlite3_column_blob(st, 5);
+    uint8_t *b = iam__arena_alloc(&e->ar, bl ? bl : 1);
+    if (b == NULL)
+        ok = false;
+    else if (bl)
+        memcpy(b, blob, bl);
+    d->sealed_seed = b;
+    d->sealed_seed_len = bl;
+    d->user_id = col_dup(e, st, 6, &ok);
+    d->enabled = sqlite3_column_int64(st, 7);
+    d->last_step = sqlite3_column_int64(st, 8);
+    d->failures = (int32_t)sqlite3_column_int(st, 9);
+    d->locked_until = sqlite3_column_int64(st, 10);
+    if (!ok || d->serial == NULL || d->account == NULL || d->name == NULL || d->path == NULL) {
+        iam__snap_ent_free(e);
+        return ok ? IAM_E_STORE : IAM_E_NOMEM;
+    }
+    return ent_place(L, e);
 }
 
 static iam_err row_login(ld *L, snap_ent *e, sqlite3_stmt *st)
@@ -1032,6 +1089,7 @@ static iam_err load_kind(ld *L, iam_entity_kind k, const char *id, bool *found)
             (err = rel_load(L, k, SQLX(SQL_UINL), id, 0, row_inline, flush_inline)) == IAM_OK &&
             (err = rel_load(L, k, SQLX(SQL_UGRP), id, 0, row_group_ref, flush_ugroups)) == IAM_OK &&
             (err = rel_load(L, k, SQLX(SQL_UKEY), id, 0, row_key_ref, flush_ukeys)) == IAM_OK &&
+            (err = rel_load(L, k, SQLX(SQL_UMFA), id, 0, row_mfa_ref, flush_umfa)) == IAM_OK &&
             (err = rel_load(L, k, SQLX(SQL_LOGIN), id, 0, row_login, NULL)) == IAM_OK)
             err = load_tags(L, k, id);
         break;
@@ -1052,6 +1110,10 @@ static iam_err load_kind(ld *L, iam_entity_kind k, const char *id, bool *found)
         if ((err = load_main(L, SQLX(SQL_OIDC), id, row_oidc, found)) == IAM_OK &&
             (err = rel_load(L, k, SQLX(SQL_OCID), id, 0, row_str, flush_ocids)) == IAM_OK &&
             (err = rel_load(L, k, SQLX(SQL_OTP), id, 0, row_str, flush_otps)) == IAM_OK)
+            err = load_tags(L, k, id);
+        break;
+    case IAM_EK_MFA_DEVICE:
+        if ((err = load_main(L, SQLX(SQL_MFA), id, row_mfa, found)) == IAM_OK)
             err = load_tags(L, k, id);
         break;
     case IAM_EK_ACCOUNT:
@@ -1443,6 +1505,7 @@ static const char SQL_D_RIP[] = "SELECT profile_id FROM instance_profile_roles W
 static const char SQL_D_IPR[] = "SELECT role_id FROM instance_profile_roles WHERE profile_id = ?1";
 static const char SQL_D_UBND[] = "SELECT boundary_policy FROM users WHERE id = ?1 AND boundary_policy IS NOT NULL";
 static const char SQL_D_RBND[] = "SELECT boundary_policy FROM roles WHERE id = ?1 AND boundary_policy IS NOT NULL";
+static const char SQL_D_MOWN[] = "SELECT user_id FROM mfa_devices WHERE serial = ?1 AND user_id IS NOT NULL";
 static const char SQL_D_KOWN[] = "SELECT coalesce(user_id, ''), account FROM access_keys WHERE id = ?1";
 static const char SQL_D_BOUND[] = "SELECT DISTINCT owner_id FROM bindings WHERE owner_kind = 4 AND arn = ?1";
 static const char SQL_D_UARN[] = "SELECT account, path, name FROM users WHERE id = ?1";
@@ -1581,6 +1644,18 @@ static iam_err discover(ld *L, iam_entity_kind k, const char *id)
             }
             sqlite3_reset(st);
         }
+        break;
+    }
+    case IAM_EK_MFA_DEVICE: {
+        /* Users point at their devices: the old and the new owner re-link. */
+        const iam_mfa_device *d = iam_snap_mfa_device(P, iam_str_from_cstr(id));
+        if (d != NULL && d->user_id != NULL)
+            err = want(L, IAM_EK_USER, d->user_id);
+        if (err == IAM_OK)
+            err = query_ids(L, SQL_D_MOWN, id, &n);
+        for (size_t i = 0; err == IAM_OK && i < n.n; i++)
+            err = want(L, IAM_EK_USER, n.s[i]);
+        strv_free(&n);
         break;
     }
     case IAM_EK_INSTANCE_PROFILE: {
@@ -1726,6 +1801,9 @@ static iam_err relink(ld *L, iam_entity_kind k, const void *old)
         d->n_groups = n;
         d->keys = (const iam_access_key *const *)remap_arr(L, e, IAM_EK_ACCESS_KEY, (const void *const *)s->keys,
                                                            s->n_keys, &d->n_keys, &ok);
+        d->mfa_devices = (const iam_mfa_device *const *)remap_arr(L, e, IAM_EK_MFA_DEVICE,
+                                                                  (const void *const *)s->mfa_devices,
+                                                                  s->n_mfa_devices, &d->n_mfa_devices, &ok);
         if (s->login_profile) {
             iam_login_profile *lp = iam__arena_alloc(&e->ar, sizeof(*lp));
             if (lp == NULL)
@@ -1923,7 +2001,8 @@ static iam_err build_kind(ld *L, iam_entity_kind k)
     if (!any && (k == IAM_EK_USER || k == IAM_EK_GROUP || k == IAM_EK_ROLE))
         any = L->rebuilt[IAM_EK_POLICY] != NULL;
     if (!any && k == IAM_EK_USER)
-        any = L->rebuilt[IAM_EK_GROUP] != NULL || L->rebuilt[IAM_EK_ACCESS_KEY] != NULL;
+        any = L->rebuilt[IAM_EK_GROUP] != NULL || L->rebuilt[IAM_EK_ACCESS_KEY] != NULL ||
+              L->rebuilt[IAM_EK_MFA_DEVICE] != NULL;
     if (!any && k == IAM_EK_INSTANCE_PROFILE)
         any = L->rebuilt[IAM_EK_ROLE] != NULL;
     if (!any)
