@@ -511,8 +511,16 @@ bool srv_h_get_account_summary(srv_call *c)
     summary_entry(c, "RolePolicySizeQuota", q->policy_size_role_inline);
     summary_entry(c, "AssumeRolePolicySizeQuota", q->trust_policy_size);
     summary_entry(c, "SigningCertificatesPerUserQuota", 2);
-    summary_entry(c, "MFADevices", 0);
-    summary_entry(c, "MFADevicesInUse", 0);
+    /* Virtual MFA devices of the account, and those assigned to a user.
+     * AccountMFAEnabled is about the root user, which has no devices in
+     * iamd (root signs in only with break-glass keys). */
+    iam_snap_list mfa = iam_snap_virtual_mfa_devices(c->snap, iam_str_from_cstr(c->caller->account));
+    int64_t mfa_in_use = 0;
+    for (size_t i = 0; i < mfa.n; i++)
+        if (((const iam_mfa_device *)mfa.items[i])->user_id != NULL)
+            mfa_in_use++;
+    summary_entry(c, "MFADevices", (int64_t)mfa.n);
+    summary_entry(c, "MFADevicesInUse", mfa_in_use);
     summary_entry(c, "AccountMFAEnabled", 0);
     summary_entry(c, "AccountAccessKeysPresent", a != NULL && a->n_root_keys > 0 ? 1 : 0);
     summary_entry(c, "AccountSigningCertificatesPresent", 0);

@@ -420,6 +420,8 @@ static bool h_delete_user(srv_call *c)
         return srv_fail(c, "DeleteConflict", "Cannot delete entity, must detach all policies first.");
     if (u->inline_policies.n > 0)
         return srv_fail(c, "DeleteConflict", "Cannot delete entity, must delete policies first.");
+    if (u->n_mfa_devices > 0)
+        return srv_fail(c, "DeleteConflict", "Cannot delete entity, must remove MFA device first.");
     if (!srv_begin(c, &t))
         return false;
     if (!srv_store(c, t, iam_txn_user_delete(t, iam_str_from_cstr(u->id)), "user"))

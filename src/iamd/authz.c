@@ -42,8 +42,12 @@ static bool add_globals(srv_call *c, iam_context *ctx)
     if (ok && c->region.len > 0)
         ok = add(ctx, "aws:RequestedRegion", c->region);
     if (ok && p != NULL) {
-        ok = add_c(ctx, "aws:PrincipalArn", p->arn) && add_c(ctx, "aws:PrincipalAccount", p->account) &&
+        /* A role session's aws:PrincipalArn is its role's ARN (with path). */
+        const char *parn = p->kind == IAM_PK_ASSUMED_ROLE_SESSION && p->role != NULL ? p->role->arn : p->arn;
+        ok = add_c(ctx, "aws:PrincipalArn", parn) && add_c(ctx, "aws:PrincipalAccount", p->account) &&
              add_c(ctx, "aws:userid", p->id);
+        if (ok && p->kind == IAM_PK_ASSUMED_ROLE_SESSION)
+            ok = add_c(ctx, "aws:PrincipalType", "AssumedRole");
         if (ok && p->kind == IAM_PK_ACCOUNT_ROOT)
             ok = add_c(ctx, "aws:PrincipalType", "Account");
         if (ok && p->kind == IAM_PK_IAM_USER) {
@@ -55,6 +59,8 @@ static bool add_globals(srv_call *c, iam_context *ctx)
                     ok = add_c(ctx, key, p->user->tags.items[i].value ? p->user->tags.items[i].value : "");
             }
         }
+        if (ok && p->session != NULL)
+            ok = srv_session_context(c, ctx);
     }
     return ok;
 }
@@ -128,12 +134,40 @@ static bool deny(srv_call *c, const char *action, const char *resource, const ch
                     c->caller && c->caller->arn ? c->caller->arn : "anonymous", action, resource, why);
 }
 
+static bool deny_implicit_by(srv_call *c, const char *action, const char *resource, iam_policy_type blocked)
+{
+    const char *what = blocked == IAM_PT_BOUNDARY  ? "permissions boundary"
+                       : blocked == IAM_PT_SESSION ? "session policy"
+                                                   : "identity-based policy";
+    char *why = srv_strf(c, "because no %s allows the %s action", what, action);
+    return deny(c, action, resource, why ? why : "");
+}
+
 static bool deny_implicit(srv_call *c, const char *action, const char *resource, bool boundary)
 {
-    char *why = srv_strf(c, boundary ? "because no permissions boundary allows the %s action"
-                                     : "because no identity-based policy allows the %s action",
-                         action);
-    return deny(c, action, resource, why ? why : "");
+    return deny_implicit_by(c, action, resource, boundary ? IAM_PT_BOUNDARY : IAM_PT_IDENTITY);
+}
+
+bool srv_caller_policy_set(srv_call *c, iam_policy_set *set)
+{
+    const srv_principal *p = c->caller;
+    memset(set, 0, sizeof *set);
+    if (p == NULL)
+        return false;
+    iam_principal_policies pp;
+    memset(&pp, 0, sizeof pp);
+    iam_err err = IAM_OK;
+    if (p->kind == IAM_PK_IAM_USER && p->user != NULL)
+        err = iam_snap_user_policies(c->snap, p->user, &pp);
+    else if (p->kind == IAM_PK_ASSUMED_ROLE_SESSION && p->role != NULL)
+        err = iam_snap_role_policies(c->snap, p->role, &pp);
+    else if (p->kind != IAM_PK_ACCOUNT_ROOT)
+        return false;
+    if (err != IAM_OK)
+        return false;
+    set->identity = pp.identity;
+    set->boundary = pp.boundary;
+    return srv_session_policies(c, &set->session);
 }
 
 bool srv_authorize(srv_call *c, const char *action, const char *resource, const iam_context *extra)
@@ -160,7 +194,8 @@ bool srv_authorize(srv_call *c, const char *action, const char *resource, const 
         srv_metrics_decision(m, SRV_DECISION_ALLOW);
         return true;
     }
-    if (p->kind != IAM_PK_IAM_USER || p->user == NULL) {
+    if (!(p->kind == IAM_PK_IAM_USER && p->user != NULL) &&
+        !(p->kind == IAM_PK_ASSUMED_ROLE_SESSION && p->role != NULL)) {
         srv_metrics_decision(m, SRV_DECISION_ERROR);
         return deny_implicit(c, action, resource, false);
     }
@@ -173,20 +208,16 @@ bool srv_authorize(srv_call *c, const char *action, const char *resource, const 
                     NULL);
         ctx = srv_context(c);
     }
-    iam_principal_policies pp;
-    if (ctx == NULL || iam_snap_user_policies(c->snap, p->user, &pp) != IAM_OK) {
+    iam_policy_set set;
+    if (ctx == NULL || !srv_caller_policy_set(c, &set)) {
         srv_metrics_decision(m, SRV_DECISION_ERROR);
         srv_log(SRV_LOG_ERROR, "authorization failed internally", "action", action, "request_id", r->request_id,
                 NULL);
         return deny_implicit(c, action, resource, false);
     }
-    iam_policy_set set;
-    memset(&set, 0, sizeof set);
-    set.identity = pp.identity;
-    set.boundary = pp.boundary;
     iam_request req;
     memset(&req, 0, sizeof req);
-    req.principal_kind = IAM_PK_IAM_USER;
+    req.principal_kind = p->kind;
     req.principal = iam_str_from_cstr(p->arn);
     req.action = iam_str_from_cstr(action);
     req.resource = iam_str_from_cstr(resource);
@@ -204,13 +235,14 @@ bool srv_authorize(srv_call *c, const char *action, const char *resource, const 
         return true;
     case IAM_EXPLICIT_DENY: {
         srv_metrics_decision(m, SRV_DECISION_EXPLICIT_DENY);
-        bool in_boundary = res.match_count > 0 && res.matches[0].type == IAM_PT_BOUNDARY;
+        iam_policy_type t = res.match_count > 0 ? res.matches[0].type : IAM_PT_IDENTITY;
         return deny(c, action, resource,
-                    in_boundary ? "with an explicit deny in a permissions boundary"
-                                : "with an explicit deny in an identity-based policy");
+                    t == IAM_PT_BOUNDARY  ? "with an explicit deny in a permissions boundary"
+                    : t == IAM_PT_SESSION ? "with an explicit deny in a session policy"
+                                          : "with an explicit deny in an identity-based policy");
     }
     default:
         srv_metrics_decision(m, SRV_DECISION_IMPLICIT_DENY);
-        return deny_implicit(c, action, resource, res.blocked_by == IAM_PT_BOUNDARY);
+        return deny_implicit_by(c, action, resource, res.blocked_by);
     }
 }

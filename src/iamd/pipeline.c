@@ -13,6 +13,8 @@
 
 #define IAM_XMLNS "https://iam.amazonaws.com/doc/2010-05-08/"
 #define IAM_VERSION "2010-05-08"
+#define STS_XMLNS "https://sts.amazonaws.com/doc/2011-06-15/"
+#define STS_VERSION "2011-06-15"
 
 /* IAM actions whose output shape is empty (botocore's service-2.json:
  * operations without "output"): their reply has no <XResult> element.
@@ -58,7 +60,8 @@ static int cmp_route(const void *a, const void *b)
 iam_err srv_server_routes_init(srv_server *s)
 {
     const srv_action *const tables[] = { srv_actions_users, srv_actions_roles, srv_actions_policies,
-                                         srv_actions_simulate };
+                                         srv_actions_simulate, srv_actions_mfa, srv_actions_sts };
+    const srv_action *const sts_table = srv_actions_sts;
     size_t n = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const srv_action *a = tables[t]; a->name != NULL; a++)
@@ -73,8 +76,10 @@ iam_err srv_server_routes_init(srv_server *s)
     size_t k = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const srv_action *a = tables[t]; a->name != NULL; a++)
-            if (a->fn != NULL)
+            if (a->fn != NULL) {
+                routes[k].sts = tables[t] == sts_table;
                 routes[k++].action = a;
+            }
     qsort(routes, k, sizeof *routes, cmp_route);
     size_t m = 0;
     for (size_t i = 0; i < k; i++) {
@@ -84,7 +89,7 @@ iam_err srv_server_routes_init(srv_server *s)
             continue;
         }
         routes[m] = routes[i];
-        routes[m].no_result = has_no_result(routes[m].action->name);
+        routes[m].no_result = !routes[m].sts && has_no_result(routes[m].action->name);
         routes[m].metric = (unsigned)m;
         names[m] = routes[m].action->name;
         m++;
@@ -203,7 +208,7 @@ static iam_str source_ip(srv_request *r)
 
 #define SK_SLOTS 1024
 #define SK_BLOB_MAX 128
-#define SK_SCOPE_MAX 96
+#define SK_SCOPE_MAX SRV_SCOPE_MAX
 
 typedef struct sk_entry {
     pthread_mutex_t mu;
@@ -242,7 +247,7 @@ void srv_sigkeys_free(struct srv_sigkeys *c)
     free(c);
 }
 
-static size_t scope_of(const iam_sigv4_auth *a, char out[SK_SCOPE_MAX])
+size_t srv_sigv4_scope(const iam_sigv4_auth *a, char out[SK_SCOPE_MAX])
 {
     size_t n = a->date.len + a->region.len + a->service.len + 2;
     if (n >= SK_SCOPE_MAX)
@@ -266,17 +271,16 @@ static sk_entry *sk_slot(struct srv_sigkeys *c, iam_str key_id)
     return &c->e[h & (SK_SLOTS - 1)];
 }
 
-static bool sk_get(struct srv_sigkeys *c, const iam_access_key *k, const char *scope, size_t scope_len,
-                   uint8_t out[32])
+bool srv_sigkeys_get(struct srv_sigkeys *c, iam_str id, const uint8_t *blob, size_t blob_len, const char *scope,
+                     size_t scope_len, uint8_t out[32])
 {
-    if (c == NULL || k->sealed_secret_len > SK_BLOB_MAX || scope_len == 0)
+    if (c == NULL || blob_len > SK_BLOB_MAX || scope_len == 0)
         return false;
-    iam_str id = iam_str_from_cstr(k->id);
     sk_entry *e = sk_slot(c, id);
     bool hit = false;
     pthread_mutex_lock(&e->mu);
     if (e->valid && strlen(e->key_id) == id.len && memcmp(e->key_id, id.ptr, id.len) == 0 &&
-        e->blob_len == k->sealed_secret_len && memcmp(e->blob, k->sealed_secret, e->blob_len) == 0 &&
+        e->blob_len == blob_len && (blob_len == 0 || memcmp(e->blob, blob, blob_len) == 0) &&
         e->scope_len == scope_len && memcmp(e->scope, scope, scope_len) == 0) {
         memcpy(out, e->key, 32);
         hit = true;
@@ -286,18 +290,18 @@ static bool sk_get(struct srv_sigkeys *c, const iam_access_key *k, const char *s
     return hit;
 }
 
-static void sk_put(struct srv_sigkeys *c, const iam_access_key *k, const char *scope, size_t scope_len,
-                   const uint8_t key[32])
+void srv_sigkeys_put(struct srv_sigkeys *c, iam_str id, const uint8_t *blob, size_t blob_len, const char *scope,
+                     size_t scope_len, const uint8_t key[32])
 {
-    iam_str id = iam_str_from_cstr(k->id);
-    if (c == NULL || k->sealed_secret_len > SK_BLOB_MAX || scope_len == 0 || id.len >= sizeof c->e[0].key_id)
+    if (c == NULL || blob_len > SK_BLOB_MAX || scope_len == 0 || id.len >= sizeof c->e[0].key_id)
         return;
     sk_entry *e = sk_slot(c, id);
     pthread_mutex_lock(&e->mu);
     memcpy(e->key_id, id.ptr, id.len);
     e->key_id[id.len] = 0;
-    memcpy(e->blob, k->sealed_secret, k->sealed_secret_len);
-    e->blob_len = k->sealed_secret_len;
+    if (blob_len > 0)
+        memcpy(e->blob, blob, blob_len);
+    e->blob_len = blob_len;
     memcpy(e->scope, scope, scope_len);
     e->scope_len = scope_len;
     memcpy(e->key, key, 32);
@@ -305,7 +309,7 @@ static void sk_put(struct srv_sigkeys *c, const iam_access_key *k, const char *s
     pthread_mutex_unlock(&e->mu);
 }
 
-static bool fail_sigv4(srv_call *c, iam_sigv4_status st, const char *message)
+bool srv_fail_sigv4(srv_call *c, iam_sigv4_status st, const char *message)
 {
     const char *code = iam_sigv4_status_code(st);
     int http = iam_sigv4_status_http(st);
@@ -340,11 +344,19 @@ static bool authenticate(srv_request *r)
         return srv_fail(c, "InternalFailure", "Out of memory.");
     iam_sigv4_status st = iam_sigv4_parse(&hr, auth);
     if (st != IAM_SIGV4_OK)
-        return fail_sigv4(c, st, auth->message);
-    st = iam_sigv4_check_scope(auth, s->accepted_regions, s->n_accepted_regions, IAM_STR("iam"));
+        return srv_fail_sigv4(c, st, auth->message);
+    /* STS requests are scoped to "sts", IAM requests to "iam". */
+    st = iam_sigv4_check_scope(auth, s->accepted_regions, s->n_accepted_regions, c->service);
     if (st != IAM_SIGV4_OK)
-        return fail_sigv4(c, st, auth->message);
-    /* Session tokens come with STS (a later issue): nothing issues them yet. */
+        return srv_fail_sigv4(c, st, auth->message);
+    /* Temporary credentials: an ASIA key with its session token. */
+    if (auth->access_key_id.len > 4 && memcmp(auth->access_key_id.ptr, "ASIA", 4) == 0) {
+        if (!srv_session_authenticate(r, &hr, auth))
+            return false;
+        c->caller = &r->principal;
+        return true;
+    }
+    /* A long-term key never comes with a session token. */
     if (auth->security_token.len > 0)
         return invalid_token(c);
     const iam_access_key *k = iam_snap_access_key(c->snap, auth->access_key_id);
@@ -374,8 +386,9 @@ static bool authenticate(srv_request *r)
     }
     uint8_t signing_key[32];
     char scope[SK_SCOPE_MAX];
-    size_t scope_len = scope_of(auth, scope);
-    if (!sk_get(s->sigkeys, k, scope, scope_len, signing_key)) {
+    size_t scope_len = srv_sigv4_scope(auth, scope);
+    iam_str kid = iam_str_from_cstr(k->id);
+    if (!srv_sigkeys_get(s->sigkeys, kid, k->sealed_secret, k->sealed_secret_len, scope, scope_len, signing_key)) {
         char secret[IAM_SECRET_KEY_LEN + 8];
         iam_err err = iam_snapshot_key_secret(c->snap, k, s->keyring, secret, sizeof secret);
         if (err != IAM_OK) {
@@ -387,14 +400,14 @@ static bool authenticate(srv_request *r)
         iam_sigv4_key_cache_get(s->key_cache, auth->access_key_id, iam_str_from_cstr(secret), auth->date,
                                 auth->region, auth->service, signing_key);
         iam_wipe(secret, sizeof secret);
-        sk_put(s->sigkeys, k, scope, scope_len, signing_key);
+        srv_sigkeys_put(s->sigkeys, kid, k->sealed_secret, k->sealed_secret_len, scope, scope_len, signing_key);
     }
     st = iam_sigv4_verify(&hr, auth, signing_key, c->now);
     iam_wipe(signing_key, sizeof signing_key);
     if (st != IAM_SIGV4_OK)
-        return fail_sigv4(c, st, auth->message);
+        return srv_fail_sigv4(c, st, auth->message);
     c->caller = p;
-    srv_touch_key(s, auth->access_key_id, c->now, IAM_STR("iam"), auth->region);
+    srv_touch_key(s, auth->access_key_id, c->now, c->service, auth->region);
     return true;
 }
 
@@ -453,13 +466,21 @@ static bool run_api(srv_request *r)
     int alen = (int)(action.len > 128 ? 128 : action.len);
     if (version.ptr == NULL)
         return srv_fail(c, "MissingParameter", "The request must contain the parameter Version.");
-    if (!iam_str_eq(version, IAM_STR(IAM_VERSION)))
+    bool sts = iam_str_eq(version, IAM_STR(STS_VERSION));
+    if (!sts && !iam_str_eq(version, IAM_STR(IAM_VERSION)))
         return srv_fail(c, "InvalidAction", "Could not find operation %.*s for version %.*s", alen, action.ptr,
                         (int)(version.len > 32 ? 32 : version.len), version.ptr);
+    if (sts) {
+        r->sts = true;
+        c->service = IAM_STR("sts");
+        r->audit.event_source = "sts.amazonaws.com";
+    }
     r->route = srv_route_find(s, action);
+    if (r->route != NULL && r->route->sts != sts)
+        r->route = NULL; /* the action of the other API */
     if (r->route == NULL)
-        return srv_fail(c, "InvalidAction", "Could not find operation %.*s for version " IAM_VERSION, alen,
-                        action.ptr);
+        return srv_fail(c, "InvalidAction", "Could not find operation %.*s for version %s", alen, action.ptr,
+                        sts ? STS_VERSION : IAM_VERSION);
     r->audit.read_only = r->route->action->readonly;
     if (!authenticate(r))
         return false;
@@ -479,7 +500,10 @@ static bool run_api(srv_request *r)
     srv_xml *x = &r->xml;
     srv_xml_raw(x, "<", 1);
     srv_xml_raw(x, resp, strlen(resp));
-    srv_xml_raw(x, " xmlns=\"" IAM_XMLNS "\">", sizeof(" xmlns=\"" IAM_XMLNS "\">") - 1);
+    if (r->sts)
+        srv_xml_raw(x, " xmlns=\"" STS_XMLNS "\">", sizeof(" xmlns=\"" STS_XMLNS "\">") - 1);
+    else
+        srv_xml_raw(x, " xmlns=\"" IAM_XMLNS "\">", sizeof(" xmlns=\"" IAM_XMLNS "\">") - 1);
     x->open[x->depth++] = resp;
     if (!r->route->no_result)
         srv_xml_open(x, result);
@@ -511,7 +535,12 @@ static void encode_error(srv_request *r)
     srv_call *c = &r->call;
     srv_xml *x = &r->xml;
     srv_xml_reset(x);
-    srv_xml_raw(x, "<ErrorResponse xmlns=\"" IAM_XMLNS "\">", sizeof("<ErrorResponse xmlns=\"" IAM_XMLNS "\">") - 1);
+    if (r->sts)
+        srv_xml_raw(x, "<ErrorResponse xmlns=\"" STS_XMLNS "\">",
+                    sizeof("<ErrorResponse xmlns=\"" STS_XMLNS "\">") - 1);
+    else
+        srv_xml_raw(x, "<ErrorResponse xmlns=\"" IAM_XMLNS "\">",
+                    sizeof("<ErrorResponse xmlns=\"" IAM_XMLNS "\">") - 1);
     x->open[x->depth++] = "ErrorResponse";
     srv_xml_open(x, "Error");
     srv_xml_cstr(x, "Type", c->err_type ? c->err_type : srv_error_type(c->err_code));
@@ -534,7 +563,9 @@ static void fill_audit(srv_request *r, int status)
     a->http_status = status;
     if (c->caller != NULL) {
         const srv_principal *p = c->caller;
-        a->identity.type = p->kind == IAM_PK_ACCOUNT_ROOT ? "Root" : "IAMUser";
+        a->identity.type = p->kind == IAM_PK_ACCOUNT_ROOT               ? "Root"
+                           : p->kind == IAM_PK_ASSUMED_ROLE_SESSION ? "AssumedRole"
+                                                                    : "IAMUser";
         a->identity.principal_id = p->id;
         a->identity.arn = p->arn;
         a->identity.account_id = p->account;

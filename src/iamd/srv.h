@@ -24,6 +24,7 @@
 #include "iam/eval.h"
 #include "iam/form.h"
 #include "iam/model.h"
+#include "iam/session.h"
 #include "iam/snapshot.h"
 #include "iam/store.h"
 #include "iam/str.h"
@@ -55,15 +56,22 @@ typedef struct srv_quotas {
     uint32_t thumbprints_per_oidc;        /* 5 */
 } srv_quotas;
 
-/* Who made the request, from authentication. */
+/* Who made the request, from authentication. Temporary credentials (an
+ * ASIA key with its session token) set `session`: an AssumeRole session is
+ * IAM_PK_ASSUMED_ROLE_SESSION with `role`; a GetSessionToken session keeps
+ * the kind of the user (or root) that asked for it. */
 typedef struct srv_principal {
-    iam_principal_kind kind;         /* IAM_PK_IAM_USER, IAM_PK_ACCOUNT_ROOT, (later) sessions */
+    iam_principal_kind kind;         /* IAM_PK_IAM_USER, IAM_PK_ACCOUNT_ROOT, IAM_PK_ASSUMED_ROLE_SESSION */
     const char *account;             /* 12 digits */
-    const char *arn;                 /* arn:aws:iam::ACCOUNT:user/PATH/NAME, ...:root */
-    const char *id;                  /* unique id: AIDA... for users, the account id for root */
-    const char *name;                /* user name; NULL for root */
-    const iam_user *user;            /* the user in the pinned snapshot; NULL for root */
+    const char *arn;                 /* arn:aws:iam::ACCOUNT:user/PATH/NAME, ...:root,
+                                        arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
+    const char *id;                  /* unique id: AIDA... for users, the account id for root,
+                                        AROA...:SESSION for role sessions (aws:userid) */
+    const char *name;                /* user name; NULL for root and role sessions */
+    const iam_user *user;            /* the user in the pinned snapshot; NULL for root and roles */
     const char *access_key_id;
+    const iam_role *role;            /* role sessions: the role in the pinned snapshot, else NULL */
+    const iam_session *session;      /* temporary credentials: the decoded session, else NULL */
 } srv_principal;
 
 /* Everything one API call works with. */
@@ -102,6 +110,8 @@ extern const srv_action srv_actions_users[];      /* users, groups, membership, 
 extern const srv_action srv_actions_roles[];      /* roles, instance profiles, OIDC, tags, boundaries */
 extern const srv_action srv_actions_policies[];   /* managed + inline policies, attachments, details */
 extern const srv_action srv_actions_simulate[];   /* Simulate*, GetContextKeysFor* */
+extern const srv_action srv_actions_sts[];        /* STS (Version 2011-06-15): api_sts.c */
+extern const srv_action srv_actions_mfa[];        /* virtual MFA devices: api_mfa.c */
 
 /* ---- Per-request memory ---- */
 void *srv_alloc(srv_call *c, size_t n);                  /* zeroed; NULL on OOM (then fail InternalFailure) */

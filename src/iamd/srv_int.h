@@ -89,6 +89,7 @@ typedef struct srv_http srv_http;      /* the HTTP front end (http_mhd.c) */
 typedef struct srv_route {
     const srv_action *action;
     bool no_result;                    /* output shape empty: no <XResult> */
+    bool sts;                          /* an STS action (Version 2011-06-15), else IAM */
     unsigned metric;                   /* index in the metrics tables */
 } srv_route;
 
@@ -120,6 +121,18 @@ struct srv_server {
  * re-sealed secret never matches a stale entry. */
 iam_err srv_sigkeys_new(struct srv_sigkeys **out);
 void srv_sigkeys_free(struct srv_sigkeys *c);
+/* Lookup and insert by (key id, blob, scope). Long-term keys pass their
+ * sealed secret as the blob; session keys pass none (their secret is a
+ * function of the keyring and the key id alone). */
+#define SRV_SCOPE_MAX 96
+bool srv_sigkeys_get(struct srv_sigkeys *c, iam_str key_id, const uint8_t *blob, size_t blob_len,
+                     const char *scope, size_t scope_len, uint8_t out[32]);
+void srv_sigkeys_put(struct srv_sigkeys *c, iam_str key_id, const uint8_t *blob, size_t blob_len,
+                     const char *scope, size_t scope_len, const uint8_t key[32]);
+/* "date/region/service" of a parsed auth into out; 0 when it does not fit. */
+size_t srv_sigv4_scope(const iam_sigv4_auth *a, char out[SRV_SCOPE_MAX]);
+/* Fails the call with the AWS error of a SigV4 status. */
+bool srv_fail_sigv4(srv_call *c, iam_sigv4_status st, const char *message);
 
 /* Builds the action table (the four families, sorted, duplicates refused),
  * the metrics and the null audit sink. */
@@ -224,6 +237,8 @@ typedef struct srv_request {
     srv_pin *pins;                     /* released when the request ends */
     srv_ctx_item *contexts;            /* freed when the request ends */
     iam_txn *txn;                      /* open transaction, if any */
+    bool sts;                          /* Version 2011-06-15: STS namespace and scope */
+    struct srv_session_state *sess;    /* temporary credentials (session_auth.c), else NULL */
     bool write_locked;                 /* holds srv->write_mu */
     char request_id[40];
     /* Last: the arena's first buffer, so that most requests allocate
@@ -244,11 +259,38 @@ void srv_fail_set(srv_call *c, const char *code, int status, const char *type, c
 /* Type ("Sender"/"Receiver") of an error code. */
 const char *srv_error_type(const char *code);
 
+/* ---- Temporary credentials (session_auth.c) ----
+ * Authenticates a request signed with an ASIA key and its session token:
+ * opens the token with the keyring, refuses it expired (the server's
+ * clock), loads its overflow from the store, resolves the principal in the
+ * pinned snapshot, derives the temporary secret and verifies the
+ * signature. Fills r->principal and r->sess. False with the call's error
+ * set (InvalidClientTokenId, ExpiredToken, SignatureDoesNotMatch, ...). */
+bool srv_session_authenticate(srv_request *r, const iam_http_request *hr, iam_sigv4_auth *auth);
+/* The session policies of the caller's session as the engine's session
+ * index, built on first use and kept for the request: *out NULL when the
+ * session has none (or the caller has no session). False on OOM/internal
+ * errors. */
+bool srv_session_policies(srv_call *c, const iam_index **out);
+/* Adds the session's condition keys (aws:TokenIssueTime, aws:SourceIdentity,
+ * aws:MultiFactorAuth*, aws:FederatedProvider, session tags as
+ * aws:PrincipalTag/<k> over the role's) to a context. */
+bool srv_session_context(srv_call *c, iam_context *ctx);
+/* Frees what the session state holds outside the arena. */
+void srv_session_release(srv_request *r);
+
+/* The caller's policies for a decision: identity and boundary (user, or
+ * the session's role) and session policies. False (after logging) on an
+ * internal error or for a caller without policies (root: identity NULL). */
+bool srv_caller_policy_set(srv_call *c, iam_policy_set *set);
+
 /* ---- The write path helpers (write.c) ---- */
 iam_err srv_touch_start(srv_server *s);
 void srv_touch_stop(srv_server *s);
 /* Queues a last-use record for `key_id` (at most once per key per minute). */
 void srv_touch_key(srv_server *s, iam_str key_id, int64_t now, iam_str service, iam_str region);
+/* Queues a RoleLastUsed record for `role_id` (AssumeRole), same rules. */
+void srv_touch_role(srv_server *s, iam_str role_id, int64_t now, iam_str region);
 /* Builds the next snapshot after a commit and publishes it; the caller holds
  * write_mu. Falls back to a full load when the incremental build fails. */
 void srv_publish_changes(srv_server *s, const iam_changes *ch);

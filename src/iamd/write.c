@@ -81,6 +81,8 @@ static void pin_current(srv_request *r)
      * snapshots must not be mixed in one decision). */
     if (r->principal.kind == IAM_PK_IAM_USER && r->principal.id != NULL)
         r->principal.user = iam_snap_user_by_id(snap, iam_str_from_cstr(r->principal.id));
+    if (r->principal.kind == IAM_PK_ASSUMED_ROLE_SESSION && r->principal.role != NULL)
+        r->principal.role = iam_snap_role_by_id(snap, iam_str_from_cstr(r->principal.role->id));
 }
 
 bool srv_commit(srv_call *c, iam_txn *t)
@@ -135,6 +137,7 @@ void srv_request_release(srv_request *r)
     r->contexts = NULL;
     iam_form_free(r->form);
     r->form = NULL;
+    srv_session_release(r);
 }
 
 /* ---- access-key last use ---- */
@@ -144,6 +147,7 @@ void srv_request_release(srv_request *r)
 #define TOUCH_INTERVAL 60  /* seconds: at most one store write per key per minute */
 
 typedef struct touch_rec {
+    iam_entity_kind kind;      /* IAM_EK_ACCESS_KEY (last use) or IAM_EK_ROLE (RoleLastUsed) */
     char id[32];
     int64_t when;
     char service[16];
@@ -182,7 +186,8 @@ static uint32_t hash_id(iam_str s)
     return h;
 }
 
-void srv_touch_key(srv_server *s, iam_str key_id, int64_t now, iam_str service, iam_str region)
+static void touch(srv_server *s, iam_entity_kind kind, iam_str key_id, int64_t now, iam_str service,
+                  iam_str region)
 {
     srv_touch *t = s->touch;
     if (t == NULL || key_id.len == 0 || key_id.len >= sizeof t->q[0].id)
@@ -198,6 +203,7 @@ void srv_touch_key(srv_server *s, iam_str key_id, int64_t now, iam_str service, 
     t->seen[slot].last = now;
     if (t->nq < TOUCH_QUEUE && !t->stop) {
         touch_rec *rec = &t->q[t->nq++];
+        rec->kind = kind;
         copy_str(rec->id, sizeof rec->id, key_id);
         rec->when = now;
         copy_str(rec->service, sizeof rec->service, service);
@@ -218,6 +224,32 @@ void srv_touch_key(srv_server *s, iam_str key_id, int64_t now, iam_str service, 
     pthread_mutex_unlock(&t->mu);
 }
 
+void srv_touch_key(srv_server *s, iam_str key_id, int64_t now, iam_str service, iam_str region)
+{
+    touch(s, IAM_EK_ACCESS_KEY, key_id, now, service, region);
+}
+
+void srv_touch_role(srv_server *s, iam_str role_id, int64_t now, iam_str region)
+{
+    touch(s, IAM_EK_ROLE, role_id, now, IAM_STR("sts"), region);
+}
+
+/* RoleLastUsed is a column of the role: one small API-style transaction
+ * (the caller holds write_mu, so it is the only writer). */
+static iam_err touch_role(srv_server *s, const touch_rec *rec, iam_changes *out)
+{
+    iam_txn *t = NULL;
+    iam_err err = iam_store_begin(s->store, rec->when, &t);
+    if (err != IAM_OK)
+        return err;
+    err = iam_txn_role_touch(t, iam_str_from_cstr(rec->id), iam_str_from_cstr(rec->region));
+    if (err != IAM_OK) {
+        iam_txn_rollback(t);
+        return err;
+    }
+    return iam_txn_commit(t, out, NULL);
+}
+
 static void flush(srv_server *s, const touch_rec *recs, size_t n)
 {
     iam_changes ch;
@@ -225,6 +257,21 @@ static void flush(srv_server *s, const touch_rec *recs, size_t n)
     ch.items = calloc(n, sizeof *ch.items);
     pthread_mutex_lock(&s->write_mu);
     for (size_t i = 0; i < n; i++) {
+        if (recs[i].kind == IAM_EK_ROLE) {
+            iam_changes rc;
+            memset(&rc, 0, sizeof rc);
+            iam_err err = touch_role(s, &recs[i], &rc);
+            if (err != IAM_OK && err != IAM_E_NOTFOUND)
+                srv_log(SRV_LOG_WARN, "recording role last use failed", "role_id", recs[i].id, "error",
+                        iam_err_str(err), NULL);
+            if (err == IAM_OK && ch.items != NULL) {
+                ch.items[ch.n].kind = IAM_EK_ROLE;
+                copy_str(ch.items[ch.n].id, sizeof ch.items[ch.n].id, iam_str_from_cstr(recs[i].id));
+                ch.n++;
+            }
+            iam_changes_free(&rc);
+            continue;
+        }
         iam_err err = iam_store_touch_key(s->store, iam_str_from_cstr(recs[i].id), recs[i].when,
                                           iam_str_from_cstr(recs[i].service), iam_str_from_cstr(recs[i].region));
         if (err != IAM_OK) {

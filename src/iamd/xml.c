@@ -317,6 +317,7 @@ static const char *item_name(const void *item, iam_entity_kind kind)
     case IAM_EK_POLICY: return ((const iam_managed_policy *)item)->name;
     case IAM_EK_INSTANCE_PROFILE: return ((const iam_instance_profile *)item)->name;
     case IAM_EK_OIDC_PROVIDER: return ((const iam_oidc_provider *)item)->arn;
+    case IAM_EK_MFA_DEVICE: return ((const iam_mfa_device *)item)->serial;
     case IAM_EK_ACCOUNT: return ((const iam_account *)item)->id;
     case IAM_EK_ACCESS_KEY: return ((const iam_access_key *)item)->id;
     }

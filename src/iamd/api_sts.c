@@ -1,0 +1,655 @@
+/* api_sts.c - the STS Query API (Version 2011-06-15) on iamd's endpoint:
+ * GetCallerIdentity, AssumeRole, GetSessionToken, GetAccessKeyInfo.
+ * A session is a sealed token (iam/session.h) whose temporary secret is
+ * derived from the key id, so issuing one writes nothing on the common
+ * path: only a session policy and tags too large for the token go to the
+ * store, and RoleLastUsed is queued like access-key last use.
+ * AssumeRole decides with the policy engine: the role's trust policy as the
+ * resource policy and the caller's identity, boundary and session policies,
+ * so same-account (trust naming the caller suffices) and cross-account
+ * (both sides must allow) rules are the engine's. The secret and the token
+ * go only into the reply, never into the audit record or the log. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "api_mfa.h"
+#include "api_sts.h"
+#include "srv_int.h"
+
+#define OVERFLOW_MAX (64u * 1024u)
+#define DEFAULT_DURATION 3600
+#define CHAINED_MAX 3600                 /* role chaining: 1 hour */
+#define GST_DEFAULT 43200                /* GetSessionToken: 12 hours */
+#define GST_MAX 129600                   /* 36 hours */
+#define ROOT_MAX 3600                    /* account root sessions */
+
+/* ---- ASIA key ids carrying their account -------------------------------- */
+
+static const char k_b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+static bool account_number(const char *account, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t n = 0;
+    for (; account[n] != 0; n++) {
+        if (account[n] < '0' || account[n] > '9' || n >= 12)
+            return false;
+        v = v * 10 + (uint64_t)(account[n] - '0');
+    }
+    if (n != 12)
+        return false;
+    *out = v;
+    return true;
+}
+
+iam_err srv_sts_key_id_new(const char *account, char out[IAM_ID_LEN + 1])
+{
+    uint64_t acct;
+    uint8_t b[10];
+    if (account == NULL || !account_number(account, &acct))
+        return IAM_E_INVALID;
+    if (iam_random_bytes(b, sizeof b) != IAM_OK)
+        return IAM_E_CRYPTO;
+    /* 48 bits: 1 random, 40 of account, 7 random; then 32 random bits. */
+    uint64_t head = ((uint64_t)(b[0] & 0x80) << 40) | (acct << 7) | (uint64_t)(b[1] & 0x7f);
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(head >> (40 - 8 * i));
+    memcpy(out, "ASIA", 4);
+    /* base32 of 80 bits: 16 characters, 5 bits each, most significant first. */
+    for (int i = 0; i < 16; i++) {
+        int bit = i * 5, v = 0;
+        for (int k = 0; k < 5; k++, bit++)
+            v = (v << 1) | ((b[bit / 8] >> (7 - bit % 8)) & 1);
+        out[4 + i] = k_b32[v];
+    }
+    out[20] = 0;
+    iam_wipe(b, sizeof b);
+    return IAM_OK;
+}
+
+bool srv_sts_key_id_account(iam_str key_id, char out[13])
+{
+    uint8_t b[10] = { 0 };
+    if (key_id.len != 20)
+        return false;
+    for (int i = 0; i < 16; i++) {
+        const char *p = strchr(k_b32, key_id.ptr[4 + i]);
+        if (key_id.ptr[4 + i] == 0 || p == NULL)
+            return false;
+        int v = (int)(p - k_b32);
+        for (int k = 0; k < 5; k++) {
+            int bit = i * 5 + k;
+            if ((v >> (4 - k)) & 1)
+                b[bit / 8] |= (uint8_t)(1u << (7 - bit % 8));
+        }
+    }
+    uint64_t head = 0;
+    for (int i = 0; i < 6; i++)
+        head = (head << 8) | b[i];
+    uint64_t acct = (head & UINT64_C(0x7fffffffff80)) >> 7;
+    snprintf(out, 13, "%012" PRIu64, acct % UINT64_C(1000000000000));
+    return true;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static bool oom(srv_call *c)
+{
+    return srv_fail(c, "InternalFailure", "The request processing has failed because of an unknown error.");
+}
+
+/* AWS's ValidationError form for one field. */
+static bool invalid(srv_call *c, const char *field, iam_str value, const char *constraint)
+{
+    int n = (int)(value.len > 256 ? 256 : value.len);
+    return srv_fail(c, "ValidationError",
+                    "1 validation error detected: Value '%.*s' at '%s' failed to satisfy constraint: %s", n,
+                    value.ptr ? value.ptr : "", field, constraint ? constraint : "");
+}
+
+static bool word_chars(iam_str v, const char *extra)
+{
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char ch = (unsigned char)v.ptr[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                  strchr(extra, ch) != NULL;
+        if (!ok || ch == 0)
+            return false;
+    }
+    return true;
+}
+
+/* An optional string parameter with AWS's length and [\w<extra>]* rules. */
+static bool param_word(srv_call *c, const char *name, const char *field, bool required, size_t min, size_t max,
+                       const char *extra, const char *pattern, iam_str *out)
+{
+    iam_str v;
+    if (!srv_param(c, name, required, &v))
+        return false;
+    if (v.ptr != NULL) {
+        if (v.len < min)
+            return invalid(c, field, v,
+                           min == 1 ? "Member must have length greater than or equal to 1"
+                                    : srv_strf(c, "Member must have length greater than or equal to %zu", min));
+        if (v.len > max)
+            return invalid(c, field, v, srv_strf(c, "Member must have length less than or equal to %zu", max));
+        if (extra != NULL && !word_chars(v, extra))
+            return invalid(c, field, v, srv_strf(c, "Member must satisfy regular expression pattern: %s", pattern));
+    }
+    *out = v;
+    return true;
+}
+
+static bool deny_plain(srv_call *c, const char *action, const char *resource)
+{
+    return srv_fail(c, "AccessDenied", "User: %s is not authorized to perform: %s on resource: %s", c->caller->arn,
+                    action, resource);
+}
+
+/* SerialNumber + TokenCode: the caller proves MFA with a code of its
+ * enabled virtual device (srv_mfa_check: window, replay refusal, failure
+ * count and lockout, in its own small transaction, so this runs before
+ * any write). The session then carries the time of the proof
+ * (aws:MultiFactorAuthPresent, aws:MultiFactorAuthAge). */
+static bool mfa_params(srv_call *c, int64_t *mfa_time)
+{
+    iam_str serial, code;
+    if (!param_word(c, "SerialNumber", "serialNumber", false, 9, 256, "+=/:,.@-", "[\\w+=/:,.@-]*", &serial) ||
+        !srv_param(c, "TokenCode", false, &code))
+        return false;
+    bool digits = code.len == 6;
+    for (size_t i = 0; digits && i < code.len; i++)
+        digits = code.ptr[i] >= '0' && code.ptr[i] <= '9';
+    if (code.ptr != NULL && !digits)
+        return invalid(c, "tokenCode", code, "Member must satisfy regular expression pattern: [\\d]*");
+    *mfa_time = 0;
+    if (serial.ptr == NULL && code.ptr == NULL)
+        return true;
+    if (serial.ptr == NULL || code.ptr == NULL)
+        return srv_fail(c, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.");
+    if (!srv_mfa_check(c, serial, code, NULL))
+        return false;
+    *mfa_time = c->now;
+    return true;
+}
+
+static void xml_credentials(srv_call *c, const char *key_id, const char *secret, const char *token, int64_t exp)
+{
+    srv_xml_open(c->out, "Credentials");
+    srv_xml_cstr(c->out, "AccessKeyId", key_id);
+    srv_xml_cstr(c->out, "SecretAccessKey", secret);
+    srv_xml_cstr(c->out, "SessionToken", token);
+    srv_xml_time(c->out, "Expiration", exp);
+    srv_xml_close(c->out);
+    srv_audit_response_element(c, "credentials.accessKeyId", iam_str_from_cstr(key_id));
+    char iso[21];
+    srv_iso8601(exp, iso);
+    srv_audit_response_element(c, "credentials.expiration", iam_str_from_cstr(iso));
+}
+
+/* Seals `s` for a new ASIA key of `account`, stores its overflow when it
+ * has one, derives the secret, and writes the Credentials element. */
+static bool issue(srv_call *c, iam_session *s, const char *account, char key_id[IAM_ID_LEN + 1])
+{
+    srv_request *r = srv_req_of(c);
+    const iam_keyring *kr = srv_keyring(c);
+    char *token = srv_alloc(c, IAM_SESSION_TOKEN_MAX);
+    uint8_t *ov = srv_alloc(c, OVERFLOW_MAX);
+    size_t ovlen = 0;
+    if (token == NULL || ov == NULL)
+        return oom(c);
+    if (srv_sts_key_id_new(account, key_id) != IAM_OK)
+        return oom(c);
+    iam_err err = iam_session_encode(kr, iam_str_from_cstr(key_id), s, token, ov, OVERFLOW_MAX, &ovlen);
+    if (err == IAM_E_LIMIT || err == IAM_E_INVALID)
+        return srv_fail(c, "PackedPolicyTooLarge",
+                        "Packed policy consumes %zu%% of allotted space, please use smaller policy.",
+                        iam_session_packed_percent(s));
+    if (err != IAM_OK) {
+        srv_log(SRV_LOG_ERROR, "cannot seal a session token", "error", iam_err_str(err), "request_id",
+                r->request_id, NULL);
+        return oom(c);
+    }
+    if (ovlen > 0) {
+        err = iam_store_session_put(r->srv->store, iam_str_from_cstr(s->ref), ov, ovlen, s->expires, c->now);
+        if (err != IAM_OK) {
+            srv_log(SRV_LOG_ERROR, "cannot store a session's overflow", "error", iam_err_str(err), "request_id",
+                    r->request_id, NULL);
+            return srv_fail(c, "ServiceFailure", "Request processing has failed due to an unknown error.");
+        }
+    }
+    char secret[IAM_SECRET_KEY_LEN + 1];
+    err = iam_session_secret(kr, iam_str_from_cstr(key_id), iam_str_from_cstr(token), secret);
+    if (err != IAM_OK) {
+        iam_wipe(secret, sizeof secret);
+        iam_wipe(token, IAM_SESSION_TOKEN_MAX);
+        return oom(c);
+    }
+    xml_credentials(c, key_id, secret, token, s->expires);
+    iam_wipe(secret, sizeof secret);
+    iam_wipe(token, IAM_SESSION_TOKEN_MAX);
+    return true;
+}
+
+/* ---- GetCallerIdentity ---------------------------------------------------- */
+
+/* Always allowed, as on AWS: no policy can deny it. */
+static bool h_get_caller_identity(srv_call *c)
+{
+    const srv_principal *p = c->caller;
+    srv_xml_cstr(c->out, "UserId", p->id);
+    srv_xml_cstr(c->out, "Account", p->account);
+    srv_xml_cstr(c->out, "Arn", p->arn);
+    return true;
+}
+
+/* ---- GetAccessKeyInfo ----------------------------------------------------- */
+
+static bool gst_session_without_mfa(const srv_call *c)
+{
+    const iam_session *s = c->caller->session;
+    return s != NULL && s->kind != IAM_SESSION_ASSUMED_ROLE && s->mfa_time == 0;
+}
+
+static bool h_get_access_key_info(srv_call *c)
+{
+    iam_str id;
+    if (!param_word(c, "AccessKeyId", "accessKeyId", true, 16, 128, "", "[\\w]*", &id))
+        return false;
+    srv_audit_request_param(c, "accessKeyId", id);
+    /* GetSessionToken credentials without MFA reach only AssumeRole and
+     * GetCallerIdentity in STS. */
+    if (gst_session_without_mfa(c))
+        return deny_plain(c, "sts:GetAccessKeyInfo", "*");
+    if (!srv_authorize(c, "sts:GetAccessKeyInfo", "*", NULL))
+        return false;
+    /* A long-term key iamd holds answers from the snapshot; any other id
+     * (temporary keys included) from the account bits it carries, as AWS
+     * decodes key ids without looking them up. */
+    const iam_access_key *k = iam_snap_access_key(c->snap, id);
+    char acct[13];
+    if (k != NULL) {
+        srv_xml_cstr(c->out, "Account", k->account);
+        return true;
+    }
+    if (!srv_sts_key_id_account(id, acct))
+        return invalid(c, "accessKeyId", id, "Member must be a valid access key id");
+    srv_xml_cstr(c->out, "Account", acct);
+    return true;
+}
+
+/* ---- GetSessionToken ------------------------------------------------------ */
+
+static bool h_get_session_token(srv_call *c)
+{
+    const srv_principal *p = c->caller;
+    int64_t duration, mfa_time = 0;
+    if (!srv_param_int(c, "DurationSeconds", false, 900, GST_MAX, GST_DEFAULT, &duration) ||
+        !mfa_params(c, &mfa_time))
+        return false;
+    if (p->session != NULL)
+        return srv_fail(c, "AccessDenied", "Cannot call GetSessionToken with session credentials");
+    if (p->kind == IAM_PK_ACCOUNT_ROOT && duration > ROOT_MAX)
+        duration = ROOT_MAX; /* AWS: root sessions last one hour at most */
+    iam_session *s = srv_alloc(c, sizeof *s);
+    char *key_id = srv_alloc(c, IAM_ID_LEN + 1);
+    if (s == NULL || key_id == NULL)
+        return oom(c);
+    s->kind = p->kind == IAM_PK_ACCOUNT_ROOT ? IAM_SESSION_ROOT : IAM_SESSION_USER;
+    s->account = iam_str_from_cstr(p->account);
+    s->principal_id = iam_str_from_cstr(p->kind == IAM_PK_ACCOUNT_ROOT ? p->account : p->id);
+    s->issued = c->now;
+    s->expires = c->now + duration;
+    s->mfa_time = mfa_time;
+    char ds[24];
+    snprintf(ds, sizeof ds, "%" PRId64, duration);
+    srv_audit_request_param(c, "durationSeconds", iam_str_from_cstr(ds));
+    return issue(c, s, p->account, key_id);
+}
+
+/* ---- AssumeRole ----------------------------------------------------------- */
+
+/* arn:PARTITION:iam::ACCOUNT:role/PATH/NAME → account and name. */
+static bool role_arn_parts(iam_str arn, iam_str *account, iam_str *name)
+{
+    iam_str f[6];
+    size_t nf = 0, start = 0;
+    for (size_t i = 0; i <= arn.len && nf < 6; i++) {
+        if (i == arn.len || (arn.ptr[i] == ':' && nf < 5)) {
+            f[nf++] = (iam_str){ arn.ptr + start, i - start };
+            start = i + 1;
+        }
+    }
+    if (nf != 6 || !iam_str_eq(f[0], IAM_STR("arn")) || !iam_str_eq(f[2], IAM_STR("iam")) || f[3].len != 0 ||
+        f[5].len <= 5 || memcmp(f[5].ptr, "role/", 5) != 0)
+        return false;
+    size_t last = f[5].len;
+    while (last > 0 && f[5].ptr[last - 1] != '/')
+        last--;
+    *account = f[4];
+    *name = (iam_str){ f[5].ptr + last, f[5].len - last };
+    return name->len > 0;
+}
+
+/* One decision of an AssumeRole request against the role's trust policy. */
+static bool decide(srv_call *c, const iam_policy_set *set, const iam_role *role, const char *action,
+                   const iam_context *ctx)
+{
+    srv_metrics *m = srv_req_of(c)->srv->metrics;
+    iam_request req;
+    memset(&req, 0, sizeof req);
+    req.principal_kind = c->caller->kind;
+    req.principal = iam_str_from_cstr(c->caller->arn);
+    req.action = iam_str_from_cstr(action);
+    req.resource = iam_str_from_cstr(role->arn);
+    req.resource_account = iam_str_from_cstr(role->account);
+    req.context = ctx;
+    iam_eval_result res;
+    if (iam_authorize(set, &req, &res) != IAM_OK) {
+        srv_metrics_decision(m, SRV_DECISION_ERROR);
+        return deny_plain(c, action, role->arn);
+    }
+    switch (res.decision) {
+    case IAM_ALLOW: srv_metrics_decision(m, SRV_DECISION_ALLOW); return true;
+    case IAM_EXPLICIT_DENY: srv_metrics_decision(m, SRV_DECISION_EXPLICIT_DENY); break;
+    default: srv_metrics_decision(m, SRV_DECISION_IMPLICIT_DENY); break;
+    }
+    /* STS's denials carry the plain form, without the reason. */
+    return deny_plain(c, action, role->arn);
+}
+
+/* sts:TagSession and sts:SetSourceIdentity need the role's trust policy
+ * to allow them whoever the caller is (IAM guide, session tags), while the
+ * engine makes only sts:AssumeRole* depend on the resource policy. The
+ * trust policy's own answer: the request evaluated as if cross-account
+ * against an identity policy that allows everything, so that only the
+ * trust policy (and its explicit denies) decide. */
+static pthread_once_t k_allow_all_once = PTHREAD_ONCE_INIT;
+static iam_index *k_allow_all;
+
+static void allow_all_init(void)
+{
+    static const char doc[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                              "\"Action\":\"*\",\"Resource\":\"*\"}]}";
+    iam_policy *p = NULL;
+    if (iam_policy_parse(doc, sizeof doc - 1, 0, &p, NULL) == IAM_OK) {
+        if (iam_index_new(&p, 1, &k_allow_all) != IAM_OK)
+            k_allow_all = NULL;
+        iam_policy_free(p);
+    }
+}
+
+static bool trust_allows(srv_call *c, const iam_index *trust, const iam_role *role, const char *action,
+                         const iam_context *ctx)
+{
+    pthread_once(&k_allow_all_once, allow_all_init);
+    if (k_allow_all == NULL)
+        return deny_plain(c, action, role->arn);
+    iam_policy_set set;
+    memset(&set, 0, sizeof set);
+    set.identity = k_allow_all;
+    set.resource = trust;
+    iam_request req;
+    memset(&req, 0, sizeof req);
+    req.principal_kind = c->caller->kind;
+    req.principal = iam_str_from_cstr(c->caller->arn);
+    req.action = iam_str_from_cstr(action);
+    req.resource = iam_str_from_cstr(role->arn);
+    req.resource_account = IAM_STR("cross-account"); /* never the caller's: the trust policy must allow */
+    req.context = ctx;
+    iam_eval_result res;
+    if (iam_authorize(&set, &req, &res) != IAM_OK || res.decision != IAM_ALLOW)
+        return deny_plain(c, action, role->arn);
+    return true;
+}
+
+static bool key_in(iam_str key, const iam_tag *tags, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(tags[i].key) == key.len && strncasecmp(tags[i].key, key.ptr, key.len) == 0)
+            return true;
+    return false;
+}
+
+typedef struct assume_req {
+    iam_str role_arn, session_name, external_id, policy, source_identity;
+    int64_t duration;
+    iam_str *policy_arns;
+    size_t n_policy_arns;
+    iam_tag *tags;
+    size_t n_tags;
+    iam_str *transitive;
+    size_t n_transitive;
+    int64_t mfa_time;
+} assume_req;
+
+/* A managed policy ARN: arn:PARTITION:iam::ACCOUNT:policy/... */
+static bool has_policy_part(iam_str v)
+{
+    static const char part[] = ":policy/";
+    for (size_t i = 0; i + sizeof part - 1 <= v.len; i++)
+        if (memcmp(v.ptr + i, part, sizeof part - 1) == 0)
+            return true;
+    return false;
+}
+
+static bool assume_params(srv_call *c, assume_req *a)
+{
+    iam_str dummy;
+    if (!param_word(c, "RoleArn", "roleArn", true, 20, 2048, NULL, NULL, &a->role_arn) ||
+        !param_word(c, "RoleSessionName", "roleSessionName", true, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
+                    &a->session_name) ||
+        !srv_param_int(c, "DurationSeconds", false, 900, 43200, 0, &a->duration) ||
+        !param_word(c, "ExternalId", "externalId", false, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*",
+                    &a->external_id) ||
+        !param_word(c, "SourceIdentity", "sourceIdentity", false, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
+                    &a->source_identity) ||
+        !srv_param(c, "Policy", false, &dummy))
+        return false;
+    if (dummy.ptr != NULL) {
+        if (dummy.len > IAM_SESSION_POLICY_MAX)
+            return invalid(c, "policy", dummy, "Member must have length less than or equal to 2048");
+        if (!srv_param_policy(c, "Policy", IAM_KIND_SESSION, 0, &a->policy))
+            return false;
+    }
+    /* PolicyArns.member.N.arn */
+    a->policy_arns = srv_alloc(c, (IAM_SESSION_POLICY_ARNS_MAX + 1) * sizeof *a->policy_arns);
+    if (a->policy_arns == NULL)
+        return oom(c);
+    size_t np = iam_form_count(c->params);
+    const iam_param *ps = iam_form_params(c->params);
+    static const char pre[] = "PolicyArns.member.";
+    for (size_t i = 0; i < np; i++) {
+        iam_str nm = ps[i].name;
+        if (nm.len <= sizeof pre - 1 || memcmp(nm.ptr, pre, sizeof pre - 1) != 0 || nm.len < 4 ||
+            memcmp(nm.ptr + nm.len - 4, ".arn", 4) != 0)
+            continue;
+        iam_str v = ps[i].value;
+        if (a->n_policy_arns >= IAM_SESSION_POLICY_ARNS_MAX)
+            return srv_fail(c, "ValidationError",
+                            "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: "
+                            "Member must have length less than or equal to 10");
+        if (v.len < 20 || v.len > 2048 || memcmp(v.ptr, "arn:", 4) != 0 || !has_policy_part(v))
+            return srv_fail(c, "ValidationError", "ARN %.*s is not valid.", (int)(v.len > 256 ? 256 : v.len),
+                            v.ptr);
+        a->policy_arns[a->n_policy_arns++] = v;
+    }
+    if (!srv_param_tags(c, "Tags", &a->tags, &a->n_tags) ||
+        !srv_param_list(c, "TransitiveTagKeys", IAM_SESSION_MAX_TAGS, &a->transitive, &a->n_transitive))
+        return false;
+    for (size_t i = 0; i < a->n_tags; i++)
+        if (strncasecmp(a->tags[i].key, "aws:", 4) == 0)
+            return invalid(c, "tags", iam_str_from_cstr(a->tags[i].key),
+                           "Member must not start with the reserved prefix aws:");
+    for (size_t i = 0; i < a->n_transitive; i++)
+        if (!key_in(a->transitive[i], a->tags, a->n_tags))
+            return srv_fail(c, "InvalidParameterValue",
+                            "The key %.*s in TransitiveTagKeys is not among the session tags.",
+                            (int)(a->transitive[i].len > 128 ? 128 : a->transitive[i].len), a->transitive[i].ptr);
+    return mfa_params(c, &a->mfa_time);
+}
+
+static bool transitive_key(const assume_req *a, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < a->n_transitive; i++)
+        if (a->transitive[i].len == kl && strncasecmp(a->transitive[i].ptr, key, kl) == 0)
+            return true;
+    return false;
+}
+
+static bool h_assume_role(srv_call *c)
+{
+    const srv_principal *p = c->caller;
+    assume_req a;
+    memset(&a, 0, sizeof a);
+    if (!assume_params(c, &a))
+        return false;
+    srv_audit_request_param(c, "roleArn", a.role_arn);
+    srv_audit_request_param(c, "roleSessionName", a.session_name);
+    if (a.external_id.ptr != NULL)
+        srv_audit_request_param(c, "externalId", a.external_id);
+    if (a.source_identity.ptr != NULL)
+        srv_audit_request_param(c, "sourceIdentity", a.source_identity);
+    if (p->kind == IAM_PK_ACCOUNT_ROOT)
+        return srv_fail(c, "AccessDenied", "Roles may not be assumed by root accounts.");
+
+    iam_str acct, name;
+    char *role_arn = srv_strndup(c, a.role_arn);
+    if (role_arn == NULL)
+        return oom(c);
+    if (!role_arn_parts(a.role_arn, &acct, &name))
+        return srv_fail(c, "ValidationError", "%s is invalid", role_arn);
+    const iam_role *role = iam_snap_role(c->snap, acct, name);
+    if (role == NULL || strcmp(role->arn, role_arn) != 0)
+        return deny_plain(c, "sts:AssumeRole", role_arn); /* AWS does not say whether the role exists */
+
+    /* What the session inherits from a calling role session: its source
+     * identity (fixed once set), transitive tags and MFA time. */
+    const iam_session *prev = p->kind == IAM_PK_ASSUMED_ROLE_SESSION ? p->session : NULL;
+    iam_str source_identity = a.source_identity;
+    if (prev != NULL && prev->source_identity.len > 0) {
+        if (source_identity.ptr != NULL && !iam_str_eq(source_identity, prev->source_identity))
+            return srv_fail(c, "AccessDenied", "The source identity of a role chain cannot be changed.");
+        source_identity = prev->source_identity;
+    }
+    size_t n_inherited = 0;
+    if (prev != NULL)
+        for (size_t i = 0; i < prev->n_tags; i++)
+            if (prev->tags[i].transitive) {
+                for (size_t j = 0; j < a.n_tags; j++)
+                    if (strlen(a.tags[j].key) == prev->tags[i].key.len &&
+                        strncasecmp(a.tags[j].key, prev->tags[i].key.ptr, prev->tags[i].key.len) == 0)
+                        return srv_fail(c, "InvalidParameterValue",
+                                        "The session tag %s is transitive in the role chain and cannot be "
+                                        "set again.",
+                                        a.tags[j].key);
+                n_inherited++;
+            }
+    if (a.n_tags + n_inherited > IAM_SESSION_MAX_TAGS)
+        return srv_fail(c, "InvalidParameterValue", "Cannot exceed quota for TagsPerSession: %d",
+                        IAM_SESSION_MAX_TAGS);
+
+    /* The decision context: the caller's global keys plus the request's. */
+    iam_context *ctx = srv_context(c);
+    if (ctx == NULL)
+        return oom(c);
+    bool ok = iam_context_add(ctx, IAM_STR("sts:RoleSessionName"), a.session_name) == IAM_OK;
+    if (ok && a.external_id.ptr != NULL)
+        ok = iam_context_add(ctx, IAM_STR("sts:ExternalId"), a.external_id) == IAM_OK;
+    if (ok && source_identity.len > 0)
+        ok = iam_context_add(ctx, IAM_STR("sts:SourceIdentity"), source_identity) == IAM_OK;
+    if (ok && a.n_tags > 0)
+        ok = srv_context_request_tags(c, ctx, a.tags, a.n_tags);
+    if (ok && a.n_transitive > 0)
+        ok = iam_context_set(ctx, IAM_STR("sts:TransitiveTagKeys"), a.transitive, a.n_transitive) == IAM_OK;
+    if (!ok)
+        return oom(c);
+    iam_policy_set set;
+    const iam_index *trust = NULL;
+    if (!srv_caller_policy_set(c, &set) || iam_snap_role_trust(c->snap, role, &trust) != IAM_OK) {
+        srv_log(SRV_LOG_ERROR, "authorization failed internally", "action", "sts:AssumeRole", NULL);
+        return deny_plain(c, "sts:AssumeRole", role->arn);
+    }
+    set.resource = trust;
+    if (!decide(c, &set, role, "sts:AssumeRole", ctx))
+        return false;
+    if ((a.n_tags > 0 || n_inherited > 0) &&
+        (!decide(c, &set, role, "sts:TagSession", ctx) || !trust_allows(c, trust, role, "sts:TagSession", ctx)))
+        return false;
+    if (source_identity.len > 0 && (!decide(c, &set, role, "sts:SetSourceIdentity", ctx) ||
+                                    !trust_allows(c, trust, role, "sts:SetSourceIdentity", ctx)))
+        return false;
+
+    int64_t duration = a.duration ? a.duration : DEFAULT_DURATION;
+    if (prev != NULL && duration > CHAINED_MAX)
+        return srv_fail(c, "ValidationError",
+                        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
+                        "chaining.");
+    if (duration > role->max_session_duration)
+        return srv_fail(c, "ValidationError",
+                        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+
+    iam_session *s = srv_alloc(c, sizeof *s);
+    char *key_id = srv_alloc(c, IAM_ID_LEN + 1);
+    if (s == NULL || key_id == NULL)
+        return oom(c);
+    s->kind = IAM_SESSION_ASSUMED_ROLE;
+    s->account = iam_str_from_cstr(role->account);
+    s->principal_id = iam_str_from_cstr(role->id);
+    s->session_name = a.session_name;
+    s->source_identity = source_identity.len ? source_identity : IAM_STR("");
+    s->issued = c->now;
+    s->expires = c->now + duration;
+    s->mfa_time = prev != NULL ? prev->mfa_time : (p->session != NULL ? p->session->mfa_time : a.mfa_time);
+    s->chained = prev != NULL;
+    s->policy = a.policy.ptr ? a.policy : IAM_STR("");
+    for (size_t i = 0; i < a.n_policy_arns; i++)
+        s->policy_arns[i] = a.policy_arns[i];
+    s->n_policy_arns = a.n_policy_arns;
+    for (size_t i = 0; i < a.n_tags; i++) {
+        s->tags[s->n_tags].key = iam_str_from_cstr(a.tags[i].key);
+        s->tags[s->n_tags].value = iam_str_from_cstr(a.tags[i].value ? a.tags[i].value : "");
+        s->tags[s->n_tags].transitive = transitive_key(&a, a.tags[i].key);
+        s->n_tags++;
+    }
+    if (prev != NULL)
+        for (size_t i = 0; i < prev->n_tags; i++)
+            if (prev->tags[i].transitive)
+                s->tags[s->n_tags++] = prev->tags[i];
+
+    size_t packed = iam_session_packed_percent(s);
+    if (packed > 100)
+        return srv_fail(c, "PackedPolicyTooLarge",
+                        "Packed policy consumes %zu%% of allotted space, please use smaller policy.", packed);
+    if (!issue(c, s, role->account, key_id))
+        return false;
+    char *assumed_id = srv_strf(c, "%s:%.*s", role->id, (int)a.session_name.len, a.session_name.ptr);
+    char *assumed_arn = srv_strf(c, "arn:%s:sts::%s:assumed-role/%s/%.*s", srv_partition(c), role->account,
+                                 role->name, (int)a.session_name.len, a.session_name.ptr);
+    if (assumed_id == NULL || assumed_arn == NULL)
+        return oom(c);
+    srv_xml_open(c->out, "AssumedRoleUser");
+    srv_xml_cstr(c->out, "AssumedRoleId", assumed_id);
+    srv_xml_cstr(c->out, "Arn", assumed_arn);
+    srv_xml_close(c->out);
+    bool packed_reported = a.policy.len > 0 || a.n_policy_arns > 0 || s->n_tags > 0;
+    if (packed_reported)
+        srv_xml_int(c->out, "PackedPolicySize", (int64_t)packed);
+    if (source_identity.len > 0)
+        srv_xml_str(c->out, "SourceIdentity", source_identity);
+    srv_audit_response_element(c, "assumedRoleUser.assumedRoleId", iam_str_from_cstr(assumed_id));
+    srv_audit_response_element(c, "assumedRoleUser.arn", iam_str_from_cstr(assumed_arn));
+    srv_touch_role(srv_req_of(c)->srv, iam_str_from_cstr(role->id), c->now, c->region);
+    return true;
+}
+
+const srv_action srv_actions_sts[] = {
+    { "AssumeRole", h_assume_role, false },
+    { "GetAccessKeyInfo", h_get_access_key_info, true },
+    { "GetCallerIdentity", h_get_caller_identity, true },
+    { "GetSessionToken", h_get_session_token, false },
+    { NULL, NULL, false },
+};
