@@ -107,13 +107,14 @@ def run_iamd(*args, timeout=60):
 class IamdProcess:
     """One `iamd serve` process."""
 
-    def __init__(self, data_dir, port, log_path, region=REGION):
+    def __init__(self, data_dir, port, log_path, region=REGION, env=None):
         self.data_dir = str(data_dir)
         self.port = port
         self.log_path = str(log_path)
         self.region = region
         self.endpoint = f"http://127.0.0.1:{port}"
         self.proc = None
+        self.env = env  # extra environment for serve (e.g. LD_PRELOAD of libfaketime)
 
     def start(self):
         b = iamd_bin()
@@ -124,7 +125,8 @@ class IamdProcess:
         self.proc = subprocess.Popen(
             [b, "serve", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}",
              "--region", self.region],
-            stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._log)
+            stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._log,
+            env={**os.environ, **self.env} if self.env else None)
         return self
 
     def wait_healthy(self, timeout=HEALTH_TIMEOUT):
@@ -182,19 +184,47 @@ class Iamd:
 
     # ---- boto3 --------------------------------------------------------
     def iam(self, creds=None, **config_kw):
-        """A boto3 IAM client for `creds` ((key, secret); default: admin).
+        """A boto3 IAM client for `creds` ((key, secret) or, for temporary
+        credentials, (key, secret, session token); default: admin).
         Retries are off so errors surface at once."""
+        return self._client("iam", creds, config_kw)
+
+    def sts(self, creds=None, **config_kw):
+        """A boto3 STS client on the same endpoint (creds as for iam())."""
+        return self._client("sts", creds, config_kw)
+
+    def _client(self, service, creds, config_kw):
         creds = tuple(creds) if creds else self.admin_creds
-        cache_key = (creds, tuple(sorted(config_kw.items())))
+        cache_key = (service, creds, tuple(sorted(config_kw.items())))
         if cache_key in self._clients:
             return self._clients[cache_key]
         cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                      read_timeout=30, **config_kw)
-        c = boto3.client("iam", endpoint_url=self.endpoint, region_name=REGION,
+        c = boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
                          aws_access_key_id=creds[0], aws_secret_access_key=creds[1],
+                         aws_session_token=creds[2] if len(creds) > 2 else None,
                          config=cfg)
         self._clients[cache_key] = c
         return c
+
+    def new_role(self, trust, name=None, path="/", managed_arns=(), inline=None,
+                 max_session=None, tags=None):
+        """Creates a role with trust policy `trust` (dict or JSON), optional
+        attached managed policies, an optional inline policy named 'inline' and
+        MaxSessionDuration. Returns a dict: name, arn, role_id."""
+        admin = self.iam()
+        name = name or uname("r")
+        kw = {"RoleName": name, "Path": path, "AssumeRolePolicyDocument": doc(trust)}
+        if max_session is not None:
+            kw["MaxSessionDuration"] = max_session
+        if tags:
+            kw["Tags"] = tags
+        r = admin.create_role(**kw)["Role"]
+        for a in managed_arns:
+            admin.attach_role_policy(RoleName=name, PolicyArn=a)
+        if inline is not None:
+            admin.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=doc(inline))
+        return {"name": name, "arn": r["Arn"], "role_id": r["RoleId"]}
 
     def arn(self, kind, name, path="/", account_id=None):
         return f"arn:aws:iam::{account_id or self.account_id}:{kind}{path}{name}"
@@ -328,6 +358,47 @@ def other_account(iamd):
 @pytest.fixture
 def admin(iamd):
     return iamd.iam()
+
+
+@pytest.fixture(scope="session")
+def iamd_factory():
+    """Starts further iamd servers (own data dir, own port) for tests that
+    need one to themselves: make(label, env=None, root_key=False) -> Iamd,
+    with .root_creds set when root_key (`iamd account root-key`, run before
+    serve). `env` is added to serve's environment (e.g. libfaketime's
+    LD_PRELOAD). Each server is stopped at the end of the session."""
+    started = []
+
+    def make(label, env=None, root_key=False):
+        tmp = Path(tempfile.mkdtemp(prefix=f"iamd-e2e-{label}-"))
+        data_dir = tmp / "data"
+        p = run_iamd("init", "--data-dir", str(data_dir), "--account-id", ACCOUNT_ID)
+        if p.returncode != 0:
+            pytest.fail(f"iamd init ({label}) failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        admin_creds = read_credentials(data_dir / "admin-credentials")
+        root_creds, root_err = None, None
+        if root_key:
+            q = run_iamd("account", "root-key", "--data-dir", str(data_dir), "--account-id", ACCOUNT_ID)
+            printed = q.stdout.strip().splitlines()[-1].strip() if q.stdout.strip() else ""
+            if q.returncode == 0 and printed and os.path.isfile(printed):
+                root_creds = read_credentials(printed)
+            else:
+                root_err = f"iamd account root-key failed ({q.returncode}):\n{q.stdout}\n{q.stderr}"
+        server = IamdProcess(data_dir, free_port(), tmp / "iamd.log", env=env).start()
+        started.append((server, tmp))
+        try:
+            server.wait_healthy()
+        except RuntimeError as e:
+            pytest.fail(f"{label}: {e}")
+        env_obj = Iamd(tmp, data_dir, server, ACCOUNT_ID, admin_creds)
+        env_obj.root_creds, env_obj.root_error = root_creds, root_err
+        return env_obj
+
+    yield make
+    for server, tmp in started:
+        server.stop()
+        if not os.environ.get("IAMD_E2E_KEEP"):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 _SESSION_IAMD = {}

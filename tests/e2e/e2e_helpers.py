@@ -24,6 +24,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 REGION = "us-east-1"
 FORM_CT = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -59,6 +60,22 @@ def doc(d):
 
 def trust_service(service="ec2.amazonaws.com"):
     return policy({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def trust_aws(principals, actions="sts:AssumeRole", condition=None):
+    """A role trust policy allowing the AWS principal(s) `principals` (ARN,
+    account id or list of them) the action(s) `actions`."""
+    st = {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": actions}
+    if condition:
+        st["Condition"] = condition
+    return policy(st)
+
+
+def session_creds(reply):
+    """(access key id, secret, session token) from an STS reply carrying
+    Credentials (AssumeRole, GetSessionToken)."""
+    c = reply["Credentials"]
+    return (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 
 
 # --------------------------------------------------------------------------
@@ -156,6 +173,33 @@ def signing_clock(when):
     cls = type("FixedDT", (_FixedDatetime,), {"fixed": when})
     fake = types.SimpleNamespace(datetime=cls)
     with mock.patch.object(botocore.auth, "datetime", fake):
+        yield
+
+
+class _ShiftedDatetime(datetime.datetime):
+    offset = datetime.timedelta(0)
+
+    @classmethod
+    def utcnow(cls):
+        return datetime.datetime.utcnow() + cls.offset
+
+
+@contextlib.contextmanager
+def shifted_signing_clock(offset_seconds):
+    """Makes botocore's signers run `offset_seconds` ahead of the real UTC
+    time (for a server whose clock is shifted the same way). Covers the
+    clients too: with awscrt installed, boto3 clients sign through
+    botocore.crt.auth rather than botocore.auth."""
+    cls = type("ShiftedDT", (_ShiftedDatetime,), {"offset": datetime.timedelta(seconds=offset_seconds)})
+    fake = types.SimpleNamespace(datetime=cls, timezone=datetime.timezone, timedelta=datetime.timedelta)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.object(botocore.auth, "datetime", fake))
+        try:
+            import botocore.crt.auth as crt_auth
+        except ImportError:
+            crt_auth = None
+        if crt_auth is not None and hasattr(crt_auth, "datetime"):
+            stack.enter_context(mock.patch.object(crt_auth, "datetime", fake))
         yield
 
 
