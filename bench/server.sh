@@ -7,6 +7,8 @@
 # 1. Authenticated GetUser over keep-alive (SigV4 verify + decision + the
 #    audit hook), with wrk, against nginx returning a fixed reply of the same
 #    size on the same machine, runs alternating; medians and their ratio.
+#    1b: the same GetUser signed with STS session credentials vs a long-term
+#    key (target: under 10% slower), and AssumeRole calls per second.
 # 2. CreateUser writes per second (each one transaction + a new snapshot).
 # 3. Start-up time and memory with --users users (default 100,000) and 10
 #    attachments each (quotas bypassed: rows are written with SQL while iamd
@@ -120,6 +122,41 @@ for r in $(seq 1 "$runs"); do
 done
 mi=$(median <"$tmp/iamd.rps") mn=$(median <"$tmp/nginx.rps")
 say "median: iamd $mi req/s, nginx $mn req/s, ratio $(awk -v a="$mi" -v b="$mn" 'BEGIN {printf "%.2f", a/b}') (target >= 0.50)"
+
+say ""
+say "## 1b. Temporary (STS session) vs long-term credentials, GetUser of admin, alternating"
+sess=$($py - "$port" "$key" "$secret" <<'PY'
+import json, sys
+import boto3
+port, key, secret = sys.argv[1:4]
+kw = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+          aws_access_key_id=key, aws_secret_access_key=secret)
+iam, sts = boto3.client("iam", **kw), boto3.client("sts", **kw)
+me = iam.get_user()["User"]["Arn"]
+trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": me},
+                                                  "Action": "sts:AssumeRole"}]}
+role = iam.create_role(RoleName="bench-reader", AssumeRolePolicyDocument=json.dumps(trust),
+                       MaxSessionDuration=3600)["Role"]["Arn"]
+iam.attach_role_policy(RoleName="bench-reader", PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+c = sts.assume_role(RoleArn=role, RoleSessionName="bench")["Credentials"]
+print(role, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+PY
+)
+read -r role_arn skey ssecret stoken <<<"$sess"
+$py "$root/bench/server/gen_wrk.py" --user admin get-user "http://127.0.0.1:$port" "$key" "$secret" "$tmp/get-lt.lua"
+$py "$root/bench/server/gen_wrk.py" --session "$stoken" --user admin get-user "http://127.0.0.1:$port" \
+    "$skey" "$ssecret" "$tmp/get-tmp.lua"
+for r in $(seq 1 "$runs"); do
+    a=$(rps "$tmp/get-lt.lua" "http://127.0.0.1:$port/")
+    b=$(rps "$tmp/get-tmp.lua" "http://127.0.0.1:$port/")
+    say "run $r: long-term key $a req/s, session credentials $b req/s"
+    echo "$a" >>"$tmp/lt.rps"
+    echo "$b" >>"$tmp/tmp.rps"
+done
+ml=$(median <"$tmp/lt.rps") mt=$(median <"$tmp/tmp.rps")
+say "median: long-term $ml req/s, temporary $mt req/s, temporary slower by $(awk -v a="$ml" -v b="$mt" 'BEGIN {printf "%.1f", (a-b)*100/a}')% (target < 10%)"
+$py "$root/bench/server/gen_wrk.py" assume-role "http://127.0.0.1:$port" "$key" "$secret" "$tmp/assume.lua" "$role_arn"
+say "AssumeRole (each reply a new session): $(rps "$tmp/assume.lua" "http://127.0.0.1:$port/") req/s"
 
 say ""
 say "## 2. CreateUser writes (wrk -t2 -c8, ${secs}s)"

@@ -7,6 +7,11 @@ valid for 15 minutes, which covers a benchmark run.
 
   gen_wrk.py get-user  ENDPOINT KEY SECRET OUT.lua          one request, replayed
   gen_wrk.py create-user ENDPOINT KEY SECRET OUT.lua N      N distinct CreateUser requests, cycled
+  gen_wrk.py assume-role ENDPOINT KEY SECRET OUT.lua ROLE_ARN   one STS AssumeRole request, replayed
+                                                            (each reply is a new session)
+Options (before the positional arguments):
+  --session TOKEN   sign with temporary credentials (KEY is then the ASIA key id)
+  --user NAME       get-user: GetUser of NAME (a role session must name a user)
 """
 import sys
 from urllib.parse import urlencode, urlparse
@@ -16,11 +21,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 
-def signed(endpoint, creds, params):
+def signed(endpoint, creds, params, service="iam"):
     body = urlencode(params)
     req = AWSRequest(method="POST", url=endpoint + "/", data=body,
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-    SigV4Auth(creds, "iam", "us-east-1").add_auth(req)
+    SigV4Auth(creds, service, "us-east-1").add_auth(req)
     headers = dict(req.headers.items())
     headers["Host"] = urlparse(endpoint).netloc
     return headers, body
@@ -36,17 +41,34 @@ def lua_request(headers, body):
 
 
 def main():
-    kind, endpoint, key, secret, out = sys.argv[1:6]
-    creds = Credentials(key, secret)
+    args, token, user = sys.argv[1:], None, None
+    while args and args[0].startswith("--"):
+        if args[0] == "--session":
+            token = args[1]
+        elif args[0] == "--user":
+            user = args[1]
+        else:
+            sys.exit(f"unknown option {args[0]}")
+        args = args[2:]
+    kind, endpoint, key, secret, out = args[0:5]
+    creds = Credentials(key, secret, token)
     with open(out, "w") as f:
         if kind == "get-user":
-            headers, body = signed(endpoint, creds, {"Action": "GetUser", "Version": "2010-05-08"})
+            params = {"Action": "GetUser", "Version": "2010-05-08"}
+            if user:
+                params["UserName"] = user
+            headers, body = signed(endpoint, creds, params)
+            f.write(f"local req = {lua_request(headers, body)}\n")
+            f.write("request = function() return req end\n")
+        elif kind == "assume-role":
+            headers, body = signed(endpoint, creds, {"Action": "AssumeRole", "Version": "2011-06-15",
+                                                     "RoleArn": args[5], "RoleSessionName": "bench"}, "sts")
             f.write(f"local req = {lua_request(headers, body)}\n")
             f.write("request = function() return req end\n")
         elif kind == "create-user":
             # Too many for Lua constants: the raw requests go to OUT.reqs, one
             # per line (CRLF written as \x01), and the script reads them.
-            n = int(sys.argv[6])
+            n = int(args[5])
             host = urlparse(endpoint).netloc
             with open(out + ".reqs", "w") as r:
                 for i in range(n):
