@@ -40,6 +40,8 @@ TEST_PACKAGES=(
     python3-pytest    # tests/e2e runner
     python3-boto3     # tests/e2e: the boto3 IAM client and botocore's SigV4 signer
     awscli            # tests/e2e: the unmodified aws CLI
+    python3-jwt       # tests/e2e/test_web_identity.py: JWTs for AssumeRoleWithWebIdentity
+    python3-cryptography # ... signed with RSA and EC keys generated in the test
     faketime          # tests/e2e/test_sts_time.py: libfaketime.so.1 moves a second iamd's clock
     nodejs            # tests/e2e/js: the AWS SDK for JavaScript v3 (needs Node >= 20 and npm;
                       # NodeSource's nodejs bundles npm, Debian's own 18.x is too old for the SDK)

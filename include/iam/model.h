@@ -182,6 +182,11 @@ typedef struct iam_oidc_provider {
     iam_strs client_ids;
     iam_strs thumbprints;
     iam_tags tags;
+    /* The keys set by `iamd oidc set-jwks` (NULL for both when none): the
+     * document as stored and its key set, parsed once when the snapshot
+     * loads the provider and freed with it. */
+    const char *jwks_json;
+    const struct iam_jwks *jwks;
 } iam_oidc_provider;
 
 typedef struct iam_password_policy {

@@ -226,6 +226,12 @@ IAM_API IAM_NODISCARD iam_err iam_txn_oidc_add_client_id(iam_txn *t, iam_str arn
 IAM_API IAM_NODISCARD iam_err iam_txn_oidc_remove_client_id(iam_txn *t, iam_str arn, iam_str client_id);
 IAM_API IAM_NODISCARD iam_err iam_txn_oidc_set_thumbprints(iam_txn *t, iam_str arn, const iam_str *thumbprints,
                                                            size_t n);
+/* Sets (or replaces) the JWKS document of provider `arn`: the keys
+ * AssumeRoleWithWebIdentity verifies its tokens with. The caller validates
+ * it (iam_jwks_parse) first; the store keeps the text as given. Recorded as
+ * a change of the provider. IAM_E_NOTFOUND for an unknown provider,
+ * IAM_E_INVALID for an empty arn or document. */
+IAM_API IAM_NODISCARD iam_err iam_txn_oidc_set_jwks(iam_txn *t, iam_str arn, iam_str jwks);
 
 /* ---- Tags on users, roles, policies, instance profiles, OIDC providers ----
  * Keys are unique case-insensitively per entity; setting an existing key

@@ -219,9 +219,21 @@ static const char migration_3[] =
     "CREATE UNIQUE INDEX mfa_devices_name ON mfa_devices(account, name COLLATE NOCASE);"
     "CREATE INDEX mfa_devices_user ON mfa_devices(user_id);";
 
+/* 4: the JWKS document of an OIDC provider, set by `iamd oidc set-jwks`
+ * (AWS's API has no call for it: AWS fetches the issuer's keys itself).
+ * One row per provider at most; deleting the provider deletes it. The
+ * change is recorded as a change of the provider (IAM_EK_OIDC_PROVIDER),
+ * whose snapshot object carries the parsed key set. */
+static const char migration_4[] =
+    "CREATE TABLE oidc_jwks("
+    " arn TEXT PRIMARY KEY REFERENCES oidc_providers(arn),"
+    " jwks TEXT NOT NULL,"
+    " updated INTEGER NOT NULL);";
+
 const char *const iam__store_migrations[] = {
     migration_1,
     migration_2,
     migration_3,
+    migration_4,
 };
 const int iam__store_migration_count = (int)(sizeof iam__store_migrations / sizeof iam__store_migrations[0]);

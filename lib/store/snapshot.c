@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iam/jwt.h"
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
 
@@ -60,6 +61,7 @@ void iam__snap_ent_free(snap_ent *e)
         free_policy(e->m.r.trust);
         break;
     case IAM_EK_POLICY: free_policy(e->m.p.compiled); break;
+    case IAM_EK_OIDC_PROVIDER: iam_jwks_free((iam_jwks *)(uintptr_t)e->m.o.jwks); break;
     default: break;
     }
     iam__arena_free(&e->ar);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "iam/jwt.h"
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
 
@@ -912,8 +913,11 @@ static iam_err flush_iproles(ld *L, snap_ent *e)
     return err;
 }
 
-static const char SQL_OIDC_ALL[] = "SELECT arn, account, url, created FROM oidc_providers";
-static const char SQL_OIDC_ONE[] = "SELECT arn, account, url, created FROM oidc_providers WHERE arn = ?1";
+/* The provider's JWKS (migration 4) comes with its row. */
+static const char SQL_OIDC_ALL[] =
+    "SELECT o.arn, o.account, o.url, o.created, j.jwks FROM oidc_providers o LEFT JOIN oidc_jwks j ON j.arn = o.arn";
+static const char SQL_OIDC_ONE[] = "SELECT o.arn, o.account, o.url, o.created, j.jwks FROM oidc_providers o "
+                                   "LEFT JOIN oidc_jwks j ON j.arn = o.arn WHERE o.arn = ?1";
 static const char SQL_OCID_ALL[] = "SELECT arn, client_id FROM oidc_client_ids ORDER BY arn, client_id";
 static const char SQL_OCID_ONE[] = "SELECT arn, client_id FROM oidc_client_ids WHERE arn = ?1 ORDER BY client_id";
 static const char SQL_OTP_ALL[] = "SELECT arn, thumbprint FROM oidc_thumbprints ORDER BY arn, pos";
@@ -931,9 +935,23 @@ static iam_err row_oidc(ld *L, sqlite3_stmt *st)
     o->account = col_dup(e, st, 1, &ok);
     o->url = col_dup(e, st, 2, &ok);
     o->created = sqlite3_column_int64(st, 3);
+    o->jwks_json = col_dup(e, st, 4, &ok);
     if (!ok || o->arn == NULL || o->account == NULL) {
         iam__snap_ent_free(e);
         return ok ? IAM_E_STORE : IAM_E_NOMEM;
+    }
+    if (o->jwks_json != NULL) {
+        /* Parsed once here, shared by every verification. `iamd oidc
+         * set-jwks` validated it; a document that no longer parses (another
+         * libiam's rules) leaves the provider without keys, so its tokens
+         * are refused instead of the snapshot failing to load. */
+        iam_jwks *k = NULL;
+        iam_err perr = iam_jwks_parse(o->jwks_json, (size_t)sqlite3_column_bytes(st, 4), &k, NULL);
+        if (perr == IAM_E_NOMEM) {
+            iam__snap_ent_free(e);
+            return IAM_E_NOMEM;
+        }
+        o->jwks = perr == IAM_OK ? k : NULL;
     }
     return ent_place(L, e);
 }

@@ -237,8 +237,9 @@ out:
 iam_err iam_txn_oidc_delete(iam_txn *t, iam_str arn)
 {
     static const char del_clients[] = "DELETE FROM oidc_client_ids WHERE arn=?1";
+    static const char del_jwks[] = "DELETE FROM oidc_jwks WHERE arn=?1";
     static const char del_provider[] = "DELETE FROM oidc_providers WHERE arn=?1";
-    const char *const seq[] = { del_clients, SQL_OIDC_DEL_THUMBS, del_provider };
+    const char *const seq[] = { del_clients, SQL_OIDC_DEL_THUMBS, del_jwks, del_provider };
     iam_err err;
     int n = 0;
 
@@ -319,6 +320,31 @@ iam_err iam_txn_oidc_set_thumbprints(iam_txn *t, iam_str arn, const iam_str *thu
     if ((err = iam__txn_run(t, s, IAM__OP_DELETE, NULL)) != IAM_OK)
         goto out;
     if ((err = oidc_insert_strs(t, SQL_OIDC_THUMB, arn, thumbprints, n)) != IAM_OK)
+        goto out;
+    err = iam__txn_touch(t, IAM_EK_OIDC_PROVIDER, arn);
+out:
+    return iam__txn_leave(t, err);
+}
+
+iam_err iam_txn_oidc_set_jwks(iam_txn *t, iam_str arn, iam_str jwks)
+{
+    static const char sql[] = "INSERT INTO oidc_jwks(arn, jwks, updated) VALUES(?1, ?2, ?3) "
+                              "ON CONFLICT(arn) DO UPDATE SET jwks=excluded.jwks, updated=excluded.updated";
+    sqlite3_stmt *s;
+    iam_err err;
+
+    if (arn.len == 0 || jwks.len == 0)
+        return IAM_E_INVALID;
+    if ((err = iam__txn_enter(t, true)) != IAM_OK)
+        return err;
+    if ((err = iam__txn_exists(t, IAM_EK_OIDC_PROVIDER, arn)) != IAM_OK)
+        goto out;
+    if ((err = iam__txn_stmt(t, sql, &s)) != IAM_OK)
+        goto out;
+    iam__bind_str(s, 1, arn);
+    iam__bind_str(s, 2, jwks);
+    sqlite3_bind_int64(s, 3, t->now);
+    if ((err = iam__txn_run(t, s, IAM__OP_WRITE, NULL)) != IAM_OK)
         goto out;
     err = iam__txn_touch(t, IAM_EK_OIDC_PROVIDER, arn);
 out:

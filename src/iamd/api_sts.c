@@ -1,5 +1,6 @@
 /* api_sts.c - the STS Query API (Version 2011-06-15) on iamd's endpoint:
- * GetCallerIdentity, AssumeRole, GetSessionToken, GetAccessKeyInfo.
+ * GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken,
+ * GetAccessKeyInfo.
  * A session is a sealed token (iam/session.h) whose temporary secret is
  * derived from the key id, so issuing one writes nothing on the common
  * path: only a session policy and tags too large for the token go to the
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include "api_mfa.h"
+#include "iam/jwt.h"
 #include "api_sts.h"
 #include "srv_int.h"
 
@@ -435,18 +437,12 @@ static bool has_policy_part(iam_str v)
     return false;
 }
 
-static bool assume_params(srv_call *c, assume_req *a)
+/* Policy and PolicyArns.member.N.arn: the session policies AssumeRole and
+ * AssumeRoleWithWebIdentity share. */
+static bool session_policy_params(srv_call *c, assume_req *a)
 {
     iam_str dummy;
-    if (!param_word(c, "RoleArn", "roleArn", true, 20, 2048, NULL, NULL, &a->role_arn) ||
-        !param_word(c, "RoleSessionName", "roleSessionName", true, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
-                    &a->session_name) ||
-        !srv_param_int(c, "DurationSeconds", false, 900, 43200, 0, &a->duration) ||
-        !param_word(c, "ExternalId", "externalId", false, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*",
-                    &a->external_id) ||
-        !param_word(c, "SourceIdentity", "sourceIdentity", false, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
-                    &a->source_identity) ||
-        !srv_param(c, "Policy", false, &dummy))
+    if (!srv_param(c, "Policy", false, &dummy))
         return false;
     if (dummy.ptr != NULL) {
         if (dummy.len > IAM_SESSION_POLICY_MAX)
@@ -476,6 +472,21 @@ static bool assume_params(srv_call *c, assume_req *a)
                             v.ptr);
         a->policy_arns[a->n_policy_arns++] = v;
     }
+    return true;
+}
+
+static bool assume_params(srv_call *c, assume_req *a)
+{
+    if (!param_word(c, "RoleArn", "roleArn", true, 20, 2048, NULL, NULL, &a->role_arn) ||
+        !param_word(c, "RoleSessionName", "roleSessionName", true, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
+                    &a->session_name) ||
+        !srv_param_int(c, "DurationSeconds", false, 900, 43200, 0, &a->duration) ||
+        !param_word(c, "ExternalId", "externalId", false, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*",
+                    &a->external_id) ||
+        !param_word(c, "SourceIdentity", "sourceIdentity", false, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
+                    &a->source_identity) ||
+        !session_policy_params(c, a))
+        return false;
     if (!srv_param_tags(c, "Tags", &a->tags, &a->n_tags) ||
         !srv_param_list(c, "TransitiveTagKeys", IAM_SESSION_MAX_TAGS, &a->transitive, &a->n_transitive))
         return false;
@@ -646,8 +657,233 @@ static bool h_assume_role(srv_call *c)
     return true;
 }
 
+/* ---- AssumeRoleWithWebIdentity ------------------------------------------ */
+
+/* Unsigned (the pipeline lets exactly this action through without SigV4):
+ * the caller proves itself with a JWT of an OIDC provider registered in
+ * the role's account. The token's `iss` (read unverified) only picks the
+ * provider, whose keys (set by `iamd oidc set-jwks`; discovery over HTTPS
+ * is not implemented yet), URL and client ids then pin everything the
+ * verifier checks. The role's trust policy alone decides, for the
+ * principal {"Federated": provider ARN}, with <provider>:sub, :aud and
+ * :amr as condition keys. The token never reaches the audit record. */
+
+#define WEB_TOKEN_MAX 20000
+#define ISS_MAX 512
+
+static bool bad_token(srv_call *c, const char *msg)
+{
+    return srv_fail(c, "InvalidIdentityToken", "%s", msg);
+}
+
+static bool web_token_param(srv_call *c, iam_str *out)
+{
+    iam_str v;
+    if (!srv_param(c, "WebIdentityToken", true, &v))
+        return false;
+    /* AWS's ValidationError echoes the value; a token is not echoed. */
+    if (v.len < 4 || v.len > WEB_TOKEN_MAX)
+        return srv_fail(c, "ValidationError",
+                        "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: "
+                        "Member must have length %s",
+                        v.len < 4 ? "greater than or equal to 4" : "less than or equal to 20000");
+    *out = v;
+    return true;
+}
+
+/* The JWT verifier's verdict as AWS words it. */
+static bool token_refused(srv_call *c, iam_jwt_status st, const iam_diag *diag)
+{
+    switch (st) {
+    case IAM_JWT_WRONG_AUDIENCE: return bad_token(c, "Incorrect token audience");
+    case IAM_JWT_WRONG_ISSUER: return bad_token(c, "Issuer in the token does not match the provider.");
+    case IAM_JWT_EXPIRED: return srv_fail(c, "ExpiredTokenException", "Token expired: %s", diag->message);
+    case IAM_JWT_NOMEM:
+    case IAM_JWT_INTERNAL:
+    case IAM_JWT_INVALID_ARG: return oom(c);
+    default:
+        return srv_fail(c, iam_jwt_status_code(st), "%s",
+                        diag->message[0] ? diag->message : iam_jwt_status_str(st));
+    }
+}
+
+static bool h_assume_role_with_web_identity(srv_call *c)
+{
+    assume_req a;
+    iam_str token, provider_id;
+    memset(&a, 0, sizeof a);
+    if (!param_word(c, "RoleArn", "roleArn", true, 20, 2048, NULL, NULL, &a.role_arn) ||
+        !param_word(c, "RoleSessionName", "roleSessionName", true, 2, 64, "+=,.@-", "[\\w+=,.@-]*",
+                    &a.session_name) ||
+        !web_token_param(c, &token) ||
+        !param_word(c, "ProviderId", "providerId", false, 4, 2048, NULL, NULL, &provider_id) ||
+        !srv_param_int(c, "DurationSeconds", false, 900, 43200, 0, &a.duration) || !session_policy_params(c, &a))
+        return false;
+    (void)provider_id; /* OAuth 2.0 access tokens only: OIDC ID tokens name their issuer */
+    srv_audit_request_param(c, "roleArn", a.role_arn);
+    srv_audit_request_param(c, "roleSessionName", a.session_name);
+    char *role_arn = srv_strndup(c, a.role_arn);
+    if (role_arn == NULL)
+        return oom(c);
+    iam_str acct, name;
+    if (!role_arn_parts(a.role_arn, &acct, &name))
+        return srv_fail(c, "ValidationError", "%s is invalid", role_arn);
+
+    /* The provider: the token's issuer, registered in the role's account. */
+    char iss[ISS_MAX];
+    size_t iss_len = 0;
+    iam_jwt_status st = iam_jwt_peek_issuer(token, iss, sizeof iss, &iss_len);
+    if (st == IAM_JWT_NOMEM)
+        return oom(c);
+    if (st != IAM_JWT_OK || iss_len == 0)
+        return bad_token(c, "The ID Token provided is not a valid JWT. (You may see this error if you sent an "
+                            "Access Token)");
+    static const char https[] = "https://";
+    bool has_scheme = iss_len > sizeof https - 1 && strncasecmp(iss, https, sizeof https - 1) == 0;
+    const char *host_path = has_scheme ? iss + sizeof https - 1 : iss;
+    char *provider_arn = srv_strf(c, "arn:%s:iam::%.*s:oidc-provider/%s", srv_partition(c), (int)acct.len,
+                                  acct.ptr, host_path);
+    if (provider_arn == NULL)
+        return oom(c);
+    const iam_oidc_provider *prov = iam_snap_oidc_provider(c->snap, iam_str_from_cstr(provider_arn));
+    if (prov == NULL || prov->jwks == NULL)
+        return srv_fail(c, "InvalidIdentityToken", "No OpenIDConnect provider found in your account for %s", iss);
+    if (prov->client_ids.n == 0)
+        return bad_token(c, "Incorrect token audience");
+
+    /* Verify: algorithm pinned to RS256/ES256, issuer the provider's URL,
+     * audience one of its client ids. */
+    iam_str *auds = srv_alloc(c, prov->client_ids.n * sizeof *auds);
+    if (auds == NULL)
+        return oom(c);
+    for (size_t i = 0; i < prov->client_ids.n; i++)
+        auds[i] = iam_str_from_cstr(prov->client_ids.items[i]);
+    iam_str want_iss = has_scheme ? iam_str_from_cstr(prov->url) : iam_str_from_cstr(host_path);
+    iam_jwt_expect ex = IAM_JWT_EXPECT_INIT(want_iss, auds, prov->client_ids.n);
+    ex.algs = IAM_JWT_RS256 | IAM_JWT_ES256;
+    ex.leeway = IAM_JWT_DEFAULT_LEEWAY;
+    iam_jwt_claims cl;
+    iam_diag diag;
+    memset(&cl, 0, sizeof cl);
+    memset(&diag, 0, sizeof diag);
+    st = iam_jwt_verify(prov->jwks, token, &ex, c->now, &cl, &diag);
+    if (st != IAM_JWT_OK)
+        return token_refused(c, st, &diag);
+    /* Copies into the request arena so the claims can be freed at once. */
+    char *sub = srv_strndup(c, cl.sub), *aud = srv_strndup(c, cl.aud);
+    size_t n_amr = cl.n_amr;
+    iam_str *amr = srv_alloc(c, (n_amr ? n_amr : 1) * sizeof *amr);
+    bool copied = sub != NULL && aud != NULL && amr != NULL;
+    for (size_t i = 0; copied && i < n_amr; i++) {
+        char *v = srv_strndup(c, cl.amr[i]);
+        copied = v != NULL;
+        if (copied)
+            amr[i] = iam_str_from_cstr(v);
+    }
+    iam_jwt_claims_free(&cl);
+    if (!copied)
+        return oom(c);
+    if (strlen(sub) > IAM_SESSION_SUBJECT_MAX)
+        return bad_token(c, "The sub claim of the token is too long.");
+
+    /* The role and its trust policy. AWS does not say whether the role exists. */
+    const iam_role *role = iam_snap_role(c->snap, acct, name);
+    if (role == NULL || strcmp(role->arn, role_arn) != 0)
+        return srv_fail(c, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+    iam_context *ctx = srv_context(c);
+    char *k_sub = srv_strf(c, "%s:sub", host_path), *k_aud = srv_strf(c, "%s:aud", host_path),
+         *k_amr = srv_strf(c, "%s:amr", host_path);
+    if (ctx == NULL || k_sub == NULL || k_aud == NULL || k_amr == NULL)
+        return oom(c);
+    bool ok = iam_context_add(ctx, iam_str_from_cstr(k_sub), iam_str_from_cstr(sub)) == IAM_OK &&
+              iam_context_add(ctx, iam_str_from_cstr(k_aud), iam_str_from_cstr(aud)) == IAM_OK &&
+              iam_context_add(ctx, IAM_STR("aws:FederatedProvider"), iam_str_from_cstr(provider_arn)) == IAM_OK &&
+              iam_context_add(ctx, IAM_STR("sts:RoleSessionName"), a.session_name) == IAM_OK;
+    if (ok && n_amr > 0)
+        ok = iam_context_set(ctx, iam_str_from_cstr(k_amr), amr, n_amr) == IAM_OK;
+    if (!ok)
+        return oom(c);
+    const iam_index *trust = NULL;
+    if (iam_snap_role_trust(c->snap, role, &trust) != IAM_OK || trust == NULL)
+        return srv_fail(c, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+    /* The federated caller has no identity policies: only a trust policy
+     * statement naming the provider (Federated) allows. */
+    iam_policy_set set;
+    memset(&set, 0, sizeof set);
+    set.resource = trust;
+    iam_request req;
+    memset(&req, 0, sizeof req);
+    req.principal_kind = IAM_PK_OTHER;
+    req.principal = iam_str_from_cstr(provider_arn);
+    req.action = IAM_STR("sts:AssumeRoleWithWebIdentity");
+    req.resource = iam_str_from_cstr(role->arn);
+    req.resource_account = iam_str_from_cstr(role->account);
+    req.context = ctx;
+    iam_eval_result res;
+    memset(&res, 0, sizeof res);
+    srv_metrics *m = srv_req_of(c)->srv->metrics;
+    if (iam_authorize(&set, &req, &res) != IAM_OK || res.decision != IAM_ALLOW) {
+        srv_metrics_decision(m, res.decision == IAM_EXPLICIT_DENY ? SRV_DECISION_EXPLICIT_DENY
+                                                                  : SRV_DECISION_IMPLICIT_DENY);
+        return srv_fail(c, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+    }
+    srv_metrics_decision(m, SRV_DECISION_ALLOW);
+
+    int64_t duration = a.duration ? a.duration : DEFAULT_DURATION;
+    if (duration > role->max_session_duration)
+        return srv_fail(c, "ValidationError",
+                        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+    iam_session *s = srv_alloc(c, sizeof *s);
+    char *key_id = srv_alloc(c, IAM_ID_LEN + 1);
+    if (s == NULL || key_id == NULL)
+        return oom(c);
+    s->kind = IAM_SESSION_ASSUMED_ROLE;
+    s->account = iam_str_from_cstr(role->account);
+    s->principal_id = iam_str_from_cstr(role->id);
+    s->session_name = a.session_name;
+    s->source_identity = IAM_STR("");
+    s->issued = c->now;
+    s->expires = c->now + duration;
+    s->web_identity_provider = iam_str_from_cstr(provider_arn);
+    s->web_identity_subject = iam_str_from_cstr(sub);
+    s->policy = a.policy.ptr ? a.policy : IAM_STR("");
+    for (size_t i = 0; i < a.n_policy_arns; i++)
+        s->policy_arns[i] = a.policy_arns[i];
+    s->n_policy_arns = a.n_policy_arns;
+    size_t packed = iam_session_packed_percent(s);
+    if (packed > 100)
+        return srv_fail(c, "PackedPolicyTooLarge",
+                        "Packed policy consumes %zu%% of allotted space, please use smaller policy.", packed);
+    if (!issue(c, s, role->account, key_id))
+        return false;
+    char *assumed_id = srv_strf(c, "%s:%.*s", role->id, (int)a.session_name.len, a.session_name.ptr);
+    char *assumed_arn = srv_strf(c, "arn:%s:sts::%s:assumed-role/%s/%.*s", srv_partition(c), role->account,
+                                 role->name, (int)a.session_name.len, a.session_name.ptr);
+    if (assumed_id == NULL || assumed_arn == NULL)
+        return oom(c);
+    /* Members in the order of AWS's reply. Provider: the provider's ARN,
+     * as AWS answers for IAM OIDC providers (its docs say "the iss"). */
+    srv_xml_cstr(c->out, "SubjectFromWebIdentityToken", sub);
+    srv_xml_open(c->out, "AssumedRoleUser");
+    srv_xml_cstr(c->out, "AssumedRoleId", assumed_id);
+    srv_xml_cstr(c->out, "Arn", assumed_arn);
+    srv_xml_close(c->out);
+    if (a.policy.len > 0 || a.n_policy_arns > 0)
+        srv_xml_int(c->out, "PackedPolicySize", (int64_t)packed);
+    srv_xml_cstr(c->out, "Provider", provider_arn);
+    srv_xml_cstr(c->out, "Audience", aud);
+    srv_audit_response_element(c, "subjectFromWebIdentityToken", iam_str_from_cstr(sub));
+    srv_audit_response_element(c, "provider", iam_str_from_cstr(provider_arn));
+    srv_audit_response_element(c, "audience", iam_str_from_cstr(aud));
+    srv_audit_response_element(c, "assumedRoleUser.assumedRoleId", iam_str_from_cstr(assumed_id));
+    srv_audit_response_element(c, "assumedRoleUser.arn", iam_str_from_cstr(assumed_arn));
+    srv_touch_role(srv_req_of(c)->srv, iam_str_from_cstr(role->id), c->now, c->region);
+    return true;
+}
+
 const srv_action srv_actions_sts[] = {
     { "AssumeRole", h_assume_role, false },
+    { "AssumeRoleWithWebIdentity", h_assume_role_with_web_identity, false },
     { "GetAccessKeyInfo", h_get_access_key_info, true },
     { "GetCallerIdentity", h_get_caller_identity, true },
     { "GetSessionToken", h_get_session_token, false },

@@ -1,5 +1,5 @@
 /* main.c - the iamd binary: dispatches to the subcommands (init, serve,
- * account create / root-key), each of which documents its options with
+ * account create / root-key, oidc set-jwks), each of which documents its options with
  * --help. */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +12,7 @@ static void usage(FILE *f)
                "       iamd serve --data-dir DIR [--listen HOST:PORT]  serve the IAM Query API\n"
                "       iamd account create --data-dir DIR [--account-id ID]\n"
                "       iamd account root-key --data-dir DIR --account-id ID\n"
+               "       iamd oidc set-jwks --data-dir DIR --provider-arn ARN --jwks-file FILE\n"
                "       iamd --version\n\n"
                "Each subcommand takes --help. Settings come from flags, then IAMD_* variables, then a\n"
                "config file (--config FILE).\n",
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
         return srv_cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "account") == 0)
         return srv_cmd_account(argc - 2, argv + 2);
+    if (strcmp(cmd, "oidc") == 0)
+        return srv_cmd_oidc(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("iamd %s\n", IAMD_VERSION);
         return 0;

@@ -482,7 +482,12 @@ static bool run_api(srv_request *r)
         return srv_fail(c, "InvalidAction", "Could not find operation %.*s for version %s", alen, action.ptr,
                         sts ? STS_VERSION : IAM_VERSION);
     r->audit.read_only = r->route->action->readonly;
-    if (!authenticate(r))
+    /* AssumeRoleWithWebIdentity is the one unsigned action: its caller
+     * proves itself with the web identity token the handler verifies, and
+     * has no AWS credentials (c->caller stays NULL). Only this STS action:
+     * everything else is authenticated. */
+    bool unsigned_action = sts && strcmp(r->route->action->name, "AssumeRoleWithWebIdentity") == 0;
+    if (!unsigned_action && !authenticate(r))
         return false;
 
     const char *name = r->route->action->name;

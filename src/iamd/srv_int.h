@@ -307,6 +307,8 @@ bool srv_http_tls_supported(void);
 int srv_cmd_init(int argc, char **argv);
 int srv_cmd_serve(int argc, char **argv);
 int srv_cmd_account(int argc, char **argv);
+/* `iamd oidc set-jwks` (cmd_oidc.c): an OIDC provider's keys. */
+int srv_cmd_oidc(int argc, char **argv);
 
 /* ---- Shared by the subcommands (cmd_init.c) ---- */
 /* Opens the keyring from the master key file of cfg. */

@@ -1,6 +1,6 @@
 """SDK credential providers getting credentials from iamd on their own: the AWS SDK for JavaScript v3
 (`@aws-sdk/credential-providers`, pinned by tests/e2e/js/package-lock.json) with an assume-role profile
-(`role_arn` + `source_profile`) and, once iamd serves it, web identity (`AWS_ROLE_ARN` +
+(`role_arn` + `source_profile`) and web identity (`AWS_ROLE_ARN` +
 `AWS_WEB_IDENTITY_TOKEN_FILE`). Debian's botocore builds its own STS client for these and ignores
 `endpoint_url`, hence the JS SDK, which finds iamd's STS through `AWS_ENDPOINT_URL_STS` or the provider's
 `clientConfig`.
@@ -147,35 +147,44 @@ def test_ini_assume_role_refused_by_trust_policy(node, iamd, assume_setup):
     assert assume_setup["stranger"]["arn"] in out["error"]["message"], out
 
 
-@pytest.mark.skip(reason="AssumeRoleWithWebIdentity not implemented yet (issue 4, next slice)")
-def test_web_identity_token_file(node, iamd, tmp_path):
-    """fromTokenFile(): a JWT signed here with a key generated here, for an OIDC provider registered in iamd.
-    Still to do when the next slice lands: give iamd the provider's JWKS (the admin command issue 4 names)
-    where marked below."""
+def test_web_identity_token_file(node, iamd_factory, tmp_path):
+    """fromTokenFile(): a JWT signed here with a key generated here, for an OIDC provider registered in an
+    iamd of its own, whose public key is set with `iamd oidc set-jwks` (used by the server after a restart)."""
     import jwt  # python3-jwt
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    from conftest import iamd_bin
+
+    env = iamd_factory("js-web-identity")
     issuer_host = f"oidc-{uname('e2e')}.example.com"
     issuer = f"https://{issuer_host}"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    admin = iamd.iam()
+    admin = env.iam()
     provider_arn = admin.create_open_id_connect_provider(
         Url=issuer, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
-    # TODO(issue 4, next slice): register the public key of `key` (kid "e2e-1") as this provider's JWKS.
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update({"kid": "e2e-1", "alg": "RS256", "use": "sig"})
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps({"keys": [jwk]}))
+    env.server.stop()
+    p = subprocess.run([iamd_bin(), "oidc", "set-jwks", "--data-dir", env.data_dir, "--provider-arn", provider_arn,
+                        "--jwks-file", str(jwks_file)], capture_output=True, text=True, timeout=60)
+    env.server.start().wait_healthy()
+    assert p.returncode == 0, f"iamd oidc set-jwks -> {p.returncode}\n{p.stdout}\n{p.stderr}"
     trust = policy({"Effect": "Allow", "Principal": {"Federated": provider_arn},
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {"StringEquals": {f"{issuer_host}:aud": "sts.amazonaws.com",
                                                    f"{issuer_host}:sub": "system:serviceaccount:ns:sa"}}})
-    role = iamd.new_role(trust, managed_arns=[IAM_READONLY])
+    role = env.new_role(trust, managed_arns=[IAM_READONLY])
     now = int(time.time())
     token = jwt.encode({"iss": issuer, "sub": "system:serviceaccount:ns:sa", "aud": "sts.amazonaws.com",
                         "iat": now, "nbf": now, "exp": now + 600}, key, algorithm="RS256",
                        headers={"kid": "e2e-1"})
     tok = tmp_path / "token"
     tok.write_text(token)
-    out = run_js(node, iamd, "web-identity", {
+    out = run_js(node, env, "web-identity", {
         "AWS_ROLE_ARN": role["arn"], "AWS_WEB_IDENTITY_TOKEN_FILE": str(tok),
-        "AWS_ROLE_SESSION_NAME": "js-web", "AWS_ENDPOINT_URL_STS": iamd.endpoint,
+        "AWS_ROLE_SESSION_NAME": "js-web", "AWS_ENDPOINT_URL_STS": env.endpoint,
         "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "HOME": str(tmp_path)})
     assert out["ok"], out
-    assert out["identity"]["Arn"] == f"arn:aws:sts::{iamd.account_id}:assumed-role/{role['name']}/js-web"
+    assert out["identity"]["Arn"] == f"arn:aws:sts::{env.account_id}:assumed-role/{role['name']}/js-web"
