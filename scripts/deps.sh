@@ -31,6 +31,7 @@ RUN_PACKAGES=(
     liboath-dev       # RFC 6238 TOTP codes of virtual MFA devices
     libqrencode-dev   # the QR code of CreateVirtualMFADevice
     libpng-dev        # ... drawn as a PNG
+    libcurl4-openssl-dev # OIDC discovery: AssumeRoleWithWebIdentity fetches providers' keys over HTTPS
 )
 TEST_PACKAGES=(
     clang             # the -Werror clang build, ASan+UBSan, libFuzzer targets

@@ -18,6 +18,7 @@
 #include "api_mfa.h"
 #include "iam/jwt.h"
 #include "api_sts.h"
+#include "oidc_fetch.h"
 #include "srv_int.h"
 
 #define OVERFLOW_MAX (64u * 1024u)
@@ -662,9 +663,9 @@ static bool h_assume_role(srv_call *c)
 /* Unsigned (the pipeline lets exactly this action through without SigV4):
  * the caller proves itself with a JWT of an OIDC provider registered in
  * the role's account. The token's `iss` (read unverified) only picks the
- * provider, whose keys (set by `iamd oidc set-jwks`; discovery over HTTPS
- * is not implemented yet), URL and client ids then pin everything the
- * verifier checks. The role's trust policy alone decides, for the
+ * provider, whose keys (set by `iamd oidc set-jwks`, which pins them, or
+ * else fetched by OIDC discovery, oidc_fetch.c), URL and client ids then
+ * pin everything the verifier checks. The role's trust policy alone decides, for the
  * principal {"Federated": provider ARN}, with <provider>:sub, :aud and
  * :amr as condition keys. The token never reaches the audit record. */
 
@@ -707,6 +708,31 @@ static bool token_refused(srv_call *c, iam_jwt_status st, const iam_diag *diag)
     }
 }
 
+/* The keys of a provider without operator-set keys, by OIDC discovery
+ * (oidc_fetch.c: cached, SSRF rules). A provider we could not reach is
+ * IDPCommunicationError, as AWS answers; one that answered wrongly, or that
+ * the address rules refuse, is InvalidIdentityToken with AWS's wording. */
+static bool discovered_keys(srv_call *c, const iam_oidc_provider *prov, bool unknown_kid, srv_oidc_keys **out,
+                            bool *fetched)
+{
+    char why[512];
+    why[0] = 0;
+    srv_oidc_status os = srv_oidc_keys_get(srv_req_of(c)->srv->cfg, prov->arn, prov->url, c->now, unknown_kid, out,
+                                           fetched, why, sizeof why);
+    if (os == SRV_OIDC_OK)
+        return true;
+    if (os == SRV_OIDC_NOMEM)
+        return oom(c);
+    srv_log(SRV_LOG_WARN, "OIDC discovery failed", "provider", prov->arn, "error", why, "request_id",
+            srv_req_of(c)->request_id, NULL);
+    if (os == SRV_OIDC_UNREACHABLE)
+        return srv_fail(c, "IDPCommunicationError",
+                        "Couldn't retrieve verification key from your identity provider: it could not be reached. "
+                        "Retry the request a limited number of times.");
+    return bad_token(c, "Couldn't retrieve verification key from your identity provider,  please reference "
+                        "AssumeRoleWithWebIdentity documentation for requirements");
+}
+
 static bool h_assume_role_with_web_identity(srv_call *c)
 {
     assume_req a;
@@ -746,10 +772,14 @@ static bool h_assume_role_with_web_identity(srv_call *c)
     if (provider_arn == NULL)
         return oom(c);
     const iam_oidc_provider *prov = iam_snap_oidc_provider(c->snap, iam_str_from_cstr(provider_arn));
-    if (prov == NULL || prov->jwks == NULL)
+    if (prov == NULL)
         return srv_fail(c, "InvalidIdentityToken", "No OpenIDConnect provider found in your account for %s", iss);
     if (prov->client_ids.n == 0)
         return bad_token(c, "Incorrect token audience");
+    /* Discovery fetches from the provider's own URL only, so a token
+     * whose iss merely maps to the same ARN never picks what is fetched. */
+    if (prov->jwks == NULL && has_scheme && strcmp(iss, prov->url) != 0)
+        return bad_token(c, "Issuer in the token does not match the provider.");
 
     /* Verify: algorithm pinned to RS256/ES256, issuer the provider's URL,
      * audience one of its client ids. */
@@ -766,7 +796,30 @@ static bool h_assume_role_with_web_identity(srv_call *c)
     iam_diag diag;
     memset(&cl, 0, sizeof cl);
     memset(&diag, 0, sizeof diag);
-    st = iam_jwt_verify(prov->jwks, token, &ex, c->now, &cl, &diag);
+    if (prov->jwks != NULL) { /* set by the operator: pinned, never fetched */
+        st = iam_jwt_verify(prov->jwks, token, &ex, c->now, &cl, &diag);
+    } else {
+        srv_oidc_keys *keys = NULL;
+        bool fetched = false;
+        if (!discovered_keys(c, prov, false, &keys, &fetched))
+            return false;
+        st = iam_jwt_verify(srv_oidc_keys_jwks(keys), token, &ex, c->now, &cl, &diag);
+        if (st == IAM_JWT_UNKNOWN_KEY && !fetched) {
+            /* Key rotation: one refetch (rate-limited by the cache). */
+            srv_oidc_keys *again = NULL;
+            bool ok = discovered_keys(c, prov, true, &again, &fetched);
+            if (ok && again != keys) {
+                memset(&diag, 0, sizeof diag);
+                st = iam_jwt_verify(srv_oidc_keys_jwks(again), token, &ex, c->now, &cl, &diag);
+            }
+            srv_oidc_keys_release(again);
+            if (!ok) {
+                srv_oidc_keys_release(keys);
+                return false;
+            }
+        }
+        srv_oidc_keys_release(keys);
+    }
     if (st != IAM_JWT_OK)
         return token_refused(c, st, &diag);
     /* Copies into the request arena so the claims can be freed at once. */

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include "oidc_fetch.h"
 #include "srv_int.h"
 
 #define DRAIN_MS 10000
@@ -117,7 +118,7 @@ int srv_cmd_serve(int argc, char **argv)
     iam_snapshot *first = NULL;
     bool http_started = false;
 
-    if (srv_open_keyring(&cfg, &s.keyring) != IAM_OK)
+    if (!srv_oidc_global_init(&cfg) || srv_open_keyring(&cfg, &s.keyring) != IAM_OK)
         goto out;
     err = iam_store_open(db, false, s.keyring, &s.store, &diag);
     if (err != IAM_OK) {
@@ -179,6 +180,7 @@ out:
     iam_store_close(s.store);
     iam_keyring_free(s.keyring);
     pthread_mutex_destroy(&s.write_mu);
+    srv_oidc_global_cleanup();
     if (rc == 0)
         srv_log(SRV_LOG_INFO, "stopped", NULL);
     srv_config_free(&cfg);

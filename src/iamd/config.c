@@ -20,7 +20,7 @@
 typedef enum opt_id {
     O_DATA_DIR, O_LISTEN, O_REGION, O_PARTITION, O_MASTER_KEY_FILE, O_DATA_FILES, O_TLS_CERT, O_TLS_KEY,
     O_INSECURE, O_TRUSTED_PROXY, O_MAX_BODY, O_MAX_CONNECTIONS, O_TIMEOUT, O_THREADS, O_USER, O_ACCOUNT_ID,
-    O_LOG_LEVEL, O_QUOTA, O_CONFIG, O_COUNT
+    O_LOG_LEVEL, O_QUOTA, O_OIDC_CA_FILE, O_OIDC_ALLOW_HOST, O_CONFIG, O_COUNT
 } opt_id;
 
 enum { T_STR, T_BOOL, T_LIST };
@@ -72,6 +72,12 @@ static const opt_def k_opts[O_COUNT] = {
     [O_LOG_LEVEL] = { "log-level", "IAMD_LOG_LEVEL", T_STR, ALL, "LEVEL", "debug, info (default), warn, error" },
     [O_QUOTA] = { "quota", "IAMD_QUOTAS", T_LIST, SRV_CMD_SERVE, "NAME=N",
                   "override an AWS default quota, e.g. users_per_account=100000 (repeatable)" },
+    [O_OIDC_CA_FILE] = { "oidc-ca-file", "IAMD_OIDC_CA_FILE", T_STR, SRV_CMD_SERVE, "FILE",
+                         "CA bundle (PEM) that OIDC providers' HTTPS certificates are verified against when their "
+                         "keys are fetched by discovery (default: the system's)" },
+    [O_OIDC_ALLOW_HOST] = { "oidc-allow-host", "IAMD_OIDC_ALLOW_HOSTS", T_LIST, SRV_CMD_SERVE, "HOST",
+                            "OIDC issuer host that may resolve to a loopback, link-local or metadata address "
+                            "(refused otherwise; repeatable; the variable takes a comma list)" },
     [O_CONFIG] = { "config", "IAMD_CONFIG", T_STR, ALL, "FILE",
                    "config file of `key = value` lines (keys as the flags); flags > environment > file" },
 };
@@ -367,6 +373,9 @@ static int finish(srv_config *cfg, raw *r, unsigned cmd)
     cfg->account_id = keep(cfg, r->v[O_ACCOUNT_ID]);
     cfg->log_level = r->v[O_LOG_LEVEL] ? keep(cfg, r->v[O_LOG_LEVEL]) : "info";
     cfg->insecure = r->v[O_INSECURE] != NULL && truthy(r->v[O_INSECURE]);
+    cfg->oidc_ca_file = keep(cfg, r->v[O_OIDC_CA_FILE]);
+    cfg->oidc_allow_hosts = keep(cfg, r->v[O_OIDC_ALLOW_HOST]);
+    r->v[O_OIDC_CA_FILE] = r->v[O_OIDC_ALLOW_HOST] = NULL; /* now owned by cfg */
     free(r->v[O_INSECURE]);
     free(r->v[O_CONFIG]);
     r->v[O_INSECURE] = r->v[O_CONFIG] = NULL;

@@ -58,6 +58,8 @@ typedef struct srv_config {
     unsigned timeout;             /* seconds */
     unsigned threads;
     srv_quotas quotas;
+    const char *oidc_ca_file;     /* CA bundle for OIDC discovery; NULL = the system's */
+    const char *oidc_allow_hosts; /* comma list of hosts exempt from the SSRF address rules; NULL = none */
     /* internal: the strings above point into this storage */
     char *store_[32];
     size_t n_store_;
