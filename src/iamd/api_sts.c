@@ -577,6 +577,14 @@ static bool h_assume_role(srv_call *c)
         ok = srv_context_request_tags(c, ctx, a.tags, a.n_tags);
     if (ok && a.n_transitive > 0)
         ok = iam_context_set(ctx, IAM_STR("sts:TransitiveTagKeys"), a.transitive, a.n_transitive) == IAM_OK;
+    /* A code proven with this request (SerialNumber + TokenCode) is what
+     * an MFA-protected role's trust policy asks for: the keys describe this
+     * request (they replace what a caller's session carried). */
+    if (ok && a.mfa_time != 0) {
+        const iam_str yes = IAM_STR("true"), age = IAM_STR("0");
+        ok = iam_context_set(ctx, IAM_STR("aws:MultiFactorAuthPresent"), &yes, 1) == IAM_OK &&
+             iam_context_set(ctx, IAM_STR("aws:MultiFactorAuthAge"), &age, 1) == IAM_OK;
+    }
     if (!ok)
         return oom(c);
     iam_policy_set set;

@@ -16,8 +16,6 @@ import hmac
 import struct
 import time
 
-import pytest
-
 from e2e_helpers import aws_error, doc, error_of, uname
 
 STEP = 30
@@ -343,16 +341,40 @@ def test_deny_all_except_mfa_self_management_unless_mfa(iamd):
         c.list_users()
     # With MFA (the next step's code: Enable accepted up to `cur`).
     seed = seed_of(d)
-    try:
-        reply = iamd.sts(user["creds"]).get_session_token(SerialNumber=d["SerialNumber"],
-                                                          TokenCode=totp(seed, cur + 1))
-    except Exception as e:  # noqa: BLE001 - any refusal means STS does not check MFA devices yet
-        code = error_of(e)[0] if hasattr(e, "response") else type(e).__name__
-        pytest.skip(f"GetSessionToken with SerialNumber/TokenCode is not wired to MFA devices yet ({code}): "
-                    "the STS side of this pattern cannot be exercised")
+    reply = iamd.sts(user["creds"]).get_session_token(SerialNumber=d["SerialNumber"], TokenCode=totp(seed, cur + 1))
     creds = reply["Credentials"]
     mc = iamd.iam((creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
     mc.list_users()
     # The code is spent: a second session with it is refused.
     with aws_error("AccessDenied", 403):
         iamd.sts(user["creds"]).get_session_token(SerialNumber=d["SerialNumber"], TokenCode=totp(seed, cur + 1))
+
+
+def test_mfa_protected_role(iamd):
+    """A role whose trust policy requires MFA: AssumeRole without a code is denied, with a wrong code
+    refused, with the device's current code allowed, and the session carries MFA into later decisions."""
+    user = iamd.new_user({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "iam:*MFADevice*"], "Resource": "*"}]},
+        name=uname("mfar"))
+    c = iamd.iam(user["creds"])
+    d = c.create_virtual_mfa_device(VirtualMFADeviceName=user["name"])["VirtualMFADevice"]
+    cur = enable(iamd, user["name"], d, client=c)
+    seed = seed_of(d)
+    user_arn = iamd.iam().get_user(UserName=user["name"])["User"]["Arn"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}
+    role = iamd.iam().create_role(RoleName=uname("mfarole"), AssumeRolePolicyDocument=doc(trust))["Role"]
+    iamd.iam().put_role_policy(RoleName=role["RoleName"], PolicyName="mfa-only", PolicyDocument=doc({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+                                                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+    sts = iamd.sts(user["creds"])
+    with aws_error("AccessDenied", 403):
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="no-mfa")
+    with aws_error("AccessDenied", 403):
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="bad-code", SerialNumber=d["SerialNumber"],
+                        TokenCode=wrong_code(seed, cur + 1))
+    creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="with-mfa", SerialNumber=d["SerialNumber"],
+                            TokenCode=totp(seed, cur + 1))["Credentials"]
+    rc = iamd.iam((creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
+    rc.get_user(UserName=user["name"])  # the role's policy sees aws:MultiFactorAuthPresent = true
