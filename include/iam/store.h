@@ -202,9 +202,8 @@ IAM_API IAM_NODISCARD iam_err iam_txn_mfa_state(iam_txn *t, iam_str serial, iam_
 /* Writes the check state after a code check. */
 IAM_API IAM_NODISCARD iam_err iam_txn_mfa_record(iam_txn *t, iam_str serial, int64_t last_step, int32_t failures,
                                                  int64_t locked_until);
-/* Tags of a device (same rules as iam_txn_tags_set / _remove). */
-IAM_API IAM_NODISCARD iam_err iam_txn_mfa_tags_set(iam_txn *t, iam_str serial, const iam_tag *tags, size_t n);
-IAM_API IAM_NODISCARD iam_err iam_txn_mfa_tags_remove(iam_txn *t, iam_str serial, const iam_str *keys, size_t n);
+/* Tags of a device: iam_txn_tags_set / _remove with IAM_EK_MFA_DEVICE and
+ * the serial as the entity id. */
 
 /* ---- Login profiles (password_hash from iam_password_hash) ---- */
 IAM_API IAM_NODISCARD iam_err iam_txn_login_profile_put(iam_txn *t, iam_str user_id, iam_str password_hash,
@@ -233,7 +232,8 @@ IAM_API IAM_NODISCARD iam_err iam_txn_oidc_set_thumbprints(iam_txn *t, iam_str a
  * IAM_E_INVALID for an empty arn or document. */
 IAM_API IAM_NODISCARD iam_err iam_txn_oidc_set_jwks(iam_txn *t, iam_str arn, iam_str jwks);
 
-/* ---- Tags on users, roles, policies, instance profiles, OIDC providers ----
+/* ---- Tags on users, roles, policies, instance profiles, OIDC providers and
+ * MFA devices (by serial) ----
  * Keys are unique case-insensitively per entity; setting an existing key
  * replaces its value (and keeps the key's original spelling? no: AWS keeps
  * the new spelling). */

@@ -356,7 +356,7 @@ out:
 static bool taggable(iam_entity_kind kind)
 {
     return kind == IAM_EK_USER || kind == IAM_EK_ROLE || kind == IAM_EK_POLICY || kind == IAM_EK_INSTANCE_PROFILE ||
-           kind == IAM_EK_OIDC_PROVIDER;
+           kind == IAM_EK_OIDC_PROVIDER || kind == IAM_EK_MFA_DEVICE;
 }
 
 iam_err iam_txn_tags_set(iam_txn *t, iam_entity_kind kind, iam_str entity_id, const iam_tag *tags, size_t n)

@@ -22,6 +22,7 @@ iam_err iam__txn_exists(iam_txn *t, iam_entity_kind kind, iam_str id)
     static const char q_oidc[] = "SELECT 1 FROM oidc_providers WHERE arn=?1";
     static const char q_account[] = "SELECT 1 FROM accounts WHERE id=?1";
     static const char q_key[] = "SELECT 1 FROM access_keys WHERE id=?1";
+    static const char q_mfa[] = "SELECT 1 FROM mfa_devices WHERE serial=?1";
     const char *sql;
     switch (kind) {
     case IAM_EK_USER: sql = q_user; break;
@@ -32,6 +33,7 @@ iam_err iam__txn_exists(iam_txn *t, iam_entity_kind kind, iam_str id)
     case IAM_EK_OIDC_PROVIDER: sql = q_oidc; break;
     case IAM_EK_ACCOUNT: sql = q_account; break;
     case IAM_EK_ACCESS_KEY: sql = q_key; break;
+    case IAM_EK_MFA_DEVICE: sql = q_mfa; break;
     default: return IAM_E_INVALID;
     }
     sqlite3_stmt *s;

@@ -306,7 +306,7 @@ static bool h_create_virtual_mfa_device(srv_call *c)
     iam_new_mfa_device nd = { account_of(c), serial_s, name, path, seed, sizeof seed };
     if (!srv_store(c, t, iam_txn_mfa_create(t, &nd), "MFA device"))
         goto out;
-    if (n_tags > 0 && !srv_store(c, t, iam_txn_mfa_tags_set(t, serial_s, tags, n_tags), "tags"))
+    if (n_tags > 0 && !srv_store(c, t, iam_txn_tags_set(t, IAM_EK_MFA_DEVICE, serial_s, tags, n_tags), "tags"))
         goto out;
     if (!srv_commit(c, t))
         goto out;
@@ -579,7 +579,7 @@ static bool h_tag_mfa_device(srv_call *c)
     iam_txn *t;
     if (!srv_begin(c, &t))
         return false;
-    if (!srv_store(c, t, iam_txn_mfa_tags_set(t, iam_str_from_cstr(d->serial), tags, n), "tags"))
+    if (!srv_store(c, t, iam_txn_tags_set(t, IAM_EK_MFA_DEVICE, iam_str_from_cstr(d->serial), tags, n), "tags"))
         return false;
     return srv_commit(c, t);
 }
@@ -608,7 +608,7 @@ static bool h_untag_mfa_device(srv_call *c)
     iam_txn *t;
     if (!srv_begin(c, &t))
         return false;
-    if (!srv_store(c, t, iam_txn_mfa_tags_remove(t, iam_str_from_cstr(d->serial), keys, n), "tags"))
+    if (!srv_store(c, t, iam_txn_tags_remove(t, IAM_EK_MFA_DEVICE, iam_str_from_cstr(d->serial), keys, n), "tags"))
         return false;
     return srv_commit(c, t);
 }

@@ -255,7 +255,7 @@ static void test_store_devices(void **state)
     assert_int_equal(iam_txn_mfa_create(t, &d), IAM_OK);
     assert_int_equal(iam_txn_mfa_create(t, &d), IAM_E_EXISTS);
     iam_tag tag = { "k", "v" };
-    assert_int_equal(iam_txn_mfa_tags_set(t, IAM_STR(SERIAL), &tag, 1), IAM_OK);
+    assert_int_equal(iam_txn_tags_set(t, IAM_EK_MFA_DEVICE, IAM_STR(SERIAL), &tag, 1), IAM_OK);
     assert_int_equal(iam_txn_commit(t, NULL, NULL), IAM_OK);
     assert_int_equal(iam_snapshot_load(f->st, &s0, NULL), IAM_OK);
 
