@@ -111,48 +111,14 @@ bool srv_roles_path_has_prefix(const char *path, iam_str prefix)
     return n >= prefix.len && memcmp(path, prefix.ptr, prefix.len) == 0;
 }
 
-static const char *item_name(const void *item, iam_entity_kind kind)
-{
-    switch (kind) {
-    case IAM_EK_ROLE:
-        return ((const iam_role *)item)->name;
-    case IAM_EK_INSTANCE_PROFILE:
-        return ((const iam_instance_profile *)item)->name;
-    case IAM_EK_USER:
-        return ((const iam_user *)item)->name;
-    case IAM_EK_GROUP:
-        return ((const iam_group *)item)->name;
-    case IAM_EK_POLICY:
-        return ((const iam_managed_policy *)item)->name;
-    default:
-        return "";
-    }
-}
-
 bool srv_roles_page(srv_call *c, const srv_page *pg, iam_snap_list l, iam_entity_kind kind, const char *element,
                     srv_keep_fn keep, srv_emit_fn emit, void *ud)
 {
-    size_t i = pg->marker.len > 0 ? iam_snap_list_after(l, kind, pg->marker) : 0;
-    size_t emitted = 0;
-    const char *last = NULL;
-    bool truncated = false;
-
+    /* srv_page_list writes IsTruncated/Marker after the element closes. */
     srv_xml_open(c->out, element);
-    for (; i < l.n; i++) {
-        const void *it = l.items[i];
-        if (keep != NULL && !keep(c, it, ud))
-            continue;
-        if (emitted == pg->max_items) {
-            truncated = true;
-            break;
-        }
-        emit(c, it, ud);
-        emitted++;
-        last = item_name(it, kind);
-    }
+    bool ok = srv_page_list(c, pg, l, kind, keep, emit, ud);
     srv_xml_close(c->out);
-    srv_xml_page_end(c->out, truncated, truncated ? last : NULL);
-    return true;
+    return ok;
 }
 
 iam_context *srv_roles_tag_context(srv_call *c, const iam_tag *tags, size_t n, iam_tags resource)

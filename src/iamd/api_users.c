@@ -158,40 +158,26 @@ bool srv_users_has_prefix(const char *path, iam_str prefix)
     return strlen(path) >= prefix.len && memcmp(path, prefix.ptr, prefix.len) == 0;
 }
 
-static const char *item_name(const void *item, iam_entity_kind kind)
+static void emit_user(srv_call *c, const void *item, void *ud)
 {
-    return kind == IAM_EK_GROUP ? ((const iam_group *)item)->name : ((const iam_user *)item)->name;
+    (void)ud;
+    srv_xml_user(c->out, "member", item);
 }
 
-/* srv_page_list writes its tail where the writer stands; these lists need
- * the tail after their wrapper element is closed, hence a local pager. */
+static void emit_group(srv_call *c, const void *item, void *ud)
+{
+    (void)ud;
+    srv_xml_group(c->out, "member", item);
+}
+
 bool srv_users_page(srv_call *c, const srv_page *pg, const char *element, iam_snap_list l, iam_entity_kind kind,
                     srv_keep_fn keep, void *ud)
 {
-    size_t i = pg->marker.len ? iam_snap_list_after(l, kind, pg->marker) : 0;
-    size_t n = 0;
-    const char *last = NULL;
-    bool truncated = false;
-
+    /* srv_page_list writes IsTruncated/Marker after the element closes. */
     srv_xml_open(c->out, element);
-    for (; i < l.n; i++) {
-        const void *item = l.items[i];
-        if (keep != NULL && !keep(c, item, ud))
-            continue;
-        if (n == pg->max_items) {
-            truncated = true;
-            break;
-        }
-        if (kind == IAM_EK_GROUP)
-            srv_xml_group(c->out, "member", item);
-        else
-            srv_xml_user(c->out, "member", item);
-        last = item_name(item, kind);
-        n++;
-    }
+    bool ok = srv_page_list(c, pg, l, kind, keep, kind == IAM_EK_GROUP ? emit_group : emit_user, ud);
     srv_xml_close(c->out);
-    srv_xml_page_end(c->out, truncated, truncated ? last : NULL);
-    return true;
+    return ok;
 }
 
 /* A managed policy the caller's account may attach: its own or AWS's. */
