@@ -54,6 +54,11 @@ static inline char iam__lower(char c)
 }
 bool iam__str_eq_nocase(iam_str a, iam_str b);
 /* Formats into a fixed buffer; never overflows, always terminates. */
+/* Reads all of the regular file `path` (at most `max` bytes) into a new
+ * NUL-terminated buffer the caller frees with iam__free. IAM_E_NOTFOUND when
+ * it cannot be opened, IAM_E_IO when it is not a regular file, too large or
+ * unreadable (diag says which), IAM_E_NOMEM. */
+iam_err iam__read_file(const char *path, size_t max, char **out, size_t *out_len, iam_diag *diag);
 void iam__diag_set(iam_diag *d, const char *path, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 

@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "iam/catalogue.h"
 #include "policy/policy_int.h"
@@ -211,48 +210,12 @@ static iam_err malformed(loader *ld, const char *where, const char *what)
     return IAM_E_MALFORMED;
 }
 
-static iam_err read_file(const char *path, char **out, size_t *out_len, iam_diag *diag)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat sb;
-    if (f == NULL) {
-        if (diag != NULL)
-            iam__diag_set(diag, "", 0, 0, "cannot open %s", path);
-        return IAM_E_NOTFOUND;
-    }
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0 ||
-        (unsigned long long)sb.st_size > FILE_MAX) {
-        fclose(f);
-        if (diag != NULL)
-            iam__diag_set(diag, "", 0, 0, "%s: not a regular file of at most %u bytes", path, FILE_MAX);
-        return IAM_E_IO;
-    }
-    size_t n = (size_t)sb.st_size;
-    char *buf = iam__malloc(n + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return IAM_E_NOMEM;
-    }
-    if (fread(buf, 1, n, f) != n) {
-        fclose(f);
-        iam__free(buf);
-        if (diag != NULL)
-            iam__diag_set(diag, "", 0, 0, "cannot read %s", path);
-        return IAM_E_IO;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *out_len = n;
-    return IAM_OK;
-}
-
 static iam_err load_json(const char *path, json_t **out, iam_diag *diag)
 {
     char *buf = NULL;
     size_t len = 0;
     json_error_t je;
-    iam_err err = read_file(path, &buf, &len, diag);
+    iam_err err = iam__read_file(path, FILE_MAX, &buf, &len, diag);
     if (err != IAM_OK)
         return err;
     json_t *root = json_loadb(buf, len, 0, &je);

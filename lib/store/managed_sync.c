@@ -5,54 +5,14 @@
  * kept in meta, so a start with an unchanged file costs one hash and one
  * query; a changed file is applied in one transaction. */
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "iam/clock.h"
 #include "store/store_int.h"
 
 #define CATALOGUE_MAX (64u << 20) /* the shipped file is ~3.5 MB */
 #define META_KEY "managed_policies_sha256"
-
-static iam_err read_file(const char *path, char **out, size_t *out_len, iam_diag *diag)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat sb;
-    char *buf = NULL;
-
-    if (f == NULL) {
-        if (diag != NULL)
-            iam__diag_set(diag, "", 0, 0, "cannot open %s", path);
-        return IAM_E_NOTFOUND;
-    }
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0 ||
-        (unsigned long long)sb.st_size > CATALOGUE_MAX) {
-        fclose(f);
-        if (diag != NULL)
-            iam__diag_set(diag, "", 0, 0, "%s: not a regular file of at most %u bytes", path, CATALOGUE_MAX);
-        return IAM_E_IO;
-    }
-    size_t n = (size_t)sb.st_size;
-    buf = iam__malloc(n + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return IAM_E_NOMEM;
-    }
-    if (fread(buf, 1, n, f) != n) {
-        fclose(f);
-        iam__free(buf);
-        if (diag != NULL)
-            iam__diag_set(diag, "", 0, 0, "cannot read %s", path);
-        return IAM_E_IO;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *out_len = n;
-    return IAM_OK;
-}
 
 static void jfree(void *p)
 {
@@ -214,7 +174,7 @@ iam_err iam_store_sync_managed_policies(iam_store *st, const char *path, iam_dia
 
     if (st == NULL || path == NULL)
         return IAM_E_INVALID;
-    if ((err = read_file(path, &buf, &len, diag)) != IAM_OK)
+    if ((err = iam__read_file(path, CATALOGUE_MAX, &buf, &len, diag)) != IAM_OK)
         return err;
     iam_sha256(buf, len, digest);
     iam_hex_encode(digest, sizeof digest, hex);
